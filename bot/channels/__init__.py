@@ -1,0 +1,1 @@
+"""Channels: how abstract replies look and travel on SMS, Telegram, WhatsApp and the console."""

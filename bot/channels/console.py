@@ -1,0 +1,48 @@
+"""`relais chat`: the conversation in a terminal, as the resident would see it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.app import Relais
+from bot.channels.segments import sms_cost
+from bot.channels.sms import render_sms
+from bot.engine import Reply, Text
+
+CONSOLE_USER = "console"
+
+
+def show(channel: str, reply: Reply) -> str:
+    if channel == "sms":
+        text = render_sms(reply)
+        cost = sms_cost(text)
+        plural = "s" if cost.segments > 1 else ""
+        return f"{text}\n  ({cost.segments} SMS{plural}, {cost.encoding})"
+    lines = [reply.text]
+    if reply.choices:
+        lines.append(
+            "  " + "  ".join(f"[{i}. {label}]" for i, label in enumerate(reply.choices, 1))
+        )
+    if reply.link:
+        lines.append(f"  [🔗 {reply.link[0]}: {reply.link[1]}]")
+    return "\n".join(lines)
+
+
+async def chat(relais: Relais, channel: str, lang: str | None) -> None:
+    print(f"Relais, {channel.upper()} view. Type a message; Ctrl-D or Ctrl-C to quit.")
+    if channel == "telegram":
+        print("Press a button by typing its number or its label.")
+    print("Say hello to start (for example: bonjour).\n")
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            line = await loop.run_in_executor(None, input, "vous > ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        handled = await relais.conversations.handle(channel, CONSOLE_USER, Text(line), lang=lang)
+        for reply in handled.replies:
+            print("\nrelais > " + show(channel, reply).replace("\n", "\n         "))
+        print()
+        sys.stdout.flush()

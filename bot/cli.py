@@ -1,0 +1,141 @@
+"""The `relais` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from dataclasses import replace
+from datetime import date
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.flows import FlowError
+from bot.store.db import DatabaseError
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="relais", description="Relais: help with online procedures, by chat."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to Relais in this terminal")
+    chat.add_argument("--channel", choices=("sms", "telegram"), default="sms")
+    chat.add_argument("--lang", metavar="CODE", help="language of a new conversation")
+    _db_option(chat)
+
+    simulate = commands.add_parser("simulate", help="JSON lines in, JSON lines out (for tests)")
+    simulate.add_argument("--channel", choices=("sms", "telegram"), required=True)
+    simulate.add_argument("--user", metavar="ID", default="simulator")
+    simulate.add_argument("--lang", metavar="CODE", help="language of a new conversation")
+    simulate.add_argument("--now", metavar="ISO-8601", help="time of the messages")
+    _db_option(simulate)
+
+    serve = commands.add_parser("serve", help="run the HTTP service (health, webhooks)")
+    serve.add_argument(
+        "--listen", metavar="HOST:PORT", help="default: RELAIS_LISTEN or 127.0.0.1:8000"
+    )
+    _db_option(serve)
+
+    flows = commands.add_parser("flows", help="work with the decision flows")
+    flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
+    check = flow_commands.add_parser("check", help="check flow files; exit 1 on any error")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    if getattr(args, "db", None):
+        settings = replace(settings, db=args.db)
+    if getattr(args, "listen", None):
+        os.environ["RELAIS_LISTEN"] = args.listen
+        settings = replace(settings, listen=load_settings().listen)
+    return settings
+
+
+def flows_check(paths: list[str]) -> int:
+    from bot.flows.check import check_files
+    from bot.flows.reader import flow_files, read_flow_file
+
+    settings = load_settings()
+    named = paths or list(settings.flows) or None
+    files = flow_files(named)
+    if not files:
+        print("no flow files found", file=sys.stderr)
+        return 1
+    parsed = [read_flow_file(f) for f in files]
+    whole_set = not paths
+    problems = check_files(
+        parsed,
+        today=date.today(),
+        main="menu" if whole_set else None,
+        handoff="aide" if whole_set else None,
+    )
+    for problem in problems:
+        print(problem)
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    print(f"{len(files)} flow files checked: {errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+async def _run_with_relais(args: argparse.Namespace) -> int:
+    from bot.app import start
+
+    relais = await start(_settings(args))
+    try:
+        if args.command == "chat":
+            from bot.channels.console import chat
+
+            await chat(relais, args.channel, args.lang)
+        elif args.command == "simulate":
+            from bot.simulator import parse_time, run
+
+            now = parse_time(args.now, "--now") if args.now else None
+            await run(relais, args.channel, args.user, args.lang, now)
+        elif args.command == "serve":
+            await serve(relais)
+    finally:
+        await relais.close()
+    return 0
+
+
+async def serve(relais) -> None:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    host, port = relais.settings.listen
+    config = uvicorn.Config(
+        create_app(relais), host=host, port=port, log_level=relais.settings.log_level.lower()
+    )
+    await uvicorn.Server(config).serve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "flows":
+            return flows_check(args.paths)
+        return asyncio.run(_run_with_relais(args))
+    except (ConfigError, DatabaseError) as exc:
+        print(f"relais: {exc}", file=sys.stderr)
+        return 2
+    except FlowError as exc:
+        print("relais: the flows have errors; fix them (relais flows check):", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""The conversation engine: pure, (state, event, now) -> replies, new state, effects."""
+
+from bot.engine.core import Engine
+from bot.engine.events import Button, Event, Location, Text
+from bot.engine.outcome import Effect, Outcome, Reply
+from bot.engine.session import Session
+
+__all__ = ["Button", "Effect", "Engine", "Event", "Location", "Outcome", "Reply", "Session", "Text"]

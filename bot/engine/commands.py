@@ -1,0 +1,45 @@
+"""Global commands: they win over any flow, at any step, typed in any case or accent."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+
+from bot.i18n import N_, Translator
+from bot.text import fold_word, normalize
+
+
+class Command(Enum):
+    MENU = "menu"
+    BACK = "back"
+    HELP = "help"
+    LANGUAGE = "language"
+    STOP = "stop"
+    ERASE = "erase"
+
+
+WORDS: dict[Command, str] = {
+    Command.MENU: N_("menu|accueil|/menu|/start|start|debut"),
+    Command.BACK: N_("retour|/retour|precedent"),
+    Command.HELP: N_(
+        "aide|/aide|humain|personne|mediateur|bloque|je suis bloque|je ne sais pas|sais pas"
+    ),
+    Command.LANGUAGE: N_("langue|/langue|language|langues"),
+    Command.STOP: N_("stop|/stop|arret|arreter"),
+    Command.ERASE: N_("oubli|/oubli|effacer|oublier"),
+}
+"""French words always work; each language adds its own through its catalog."""
+
+
+@lru_cache(maxsize=64)
+def _table(translator: Translator) -> dict[str, Command]:
+    table: dict[str, Command] = {}
+    for command, french in WORDS.items():
+        for word in (*french.split("|"), *translator.text(french, "command").split("|")):
+            table.setdefault(fold_word(word), command)
+    table.pop("", None)
+    return table
+
+
+def find_command(text: str, translator: Translator) -> Command | None:
+    return _table(translator).get(normalize(text))

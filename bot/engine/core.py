@@ -1,0 +1,344 @@
+"""The engine: one pure step of a conversation. No I/O: the service stores and sends."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.engine import texts
+from bot.engine.commands import Command, find_command
+from bot.engine.events import Button, Event, Location, Text
+from bot.engine.matching import match_choice
+from bot.engine.outcome import Effect, Outcome, Reply
+from bot.engine.session import Session
+from bot.engine.validators import VALIDATORS
+from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Question
+from bot.i18n import Catalogs, Translator
+from bot.languages import LANGUAGES
+from bot.text import clean
+
+ERASE_KEY = "!erase"
+LANGUAGE_KEY = "!language"
+MAX_PASSING = 50
+"""Nodes walked in one step at most; the checker refuses loops, this only guards bad data."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    flows: FlowSet
+    catalogs: Catalogs = field(default_factory=Catalogs)
+    idle_after: timedelta = timedelta(hours=24)
+
+    def step(self, session: Session, event: Event, now: datetime) -> Outcome:
+        turn = _Turn(self, dataclasses.replace(session))
+        turn.run(event, now)
+        return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
+
+    def choices(self, session: Session) -> tuple[str | None, tuple[str, ...]]:
+        """The buttons the resident has in front of them now: (question key, labels)."""
+        turn = _Turn(self, session)
+        if session.pending == "language":
+            turn.ask_language()
+        elif session.pending == "erase":
+            turn.ask_erase()
+        elif isinstance(turn.current(), Question):
+            turn.ask(turn.current())
+        asked = [r for r in turn.replies if r.key]
+        return (asked[-1].key, asked[-1].choices) if asked else (None, ())
+
+    def start_language(self, requested: str | None) -> str:
+        """The language of a new conversation: the one asked for if Relais has it, else French."""
+        available = self.catalogs.languages
+        return requested if requested in available else available[0]
+
+
+class _Turn:
+    """The work of one step: the state being changed, the replies and effects gathered."""
+
+    def __init__(self, engine: Engine, session: Session) -> None:
+        self.flows = engine.flows
+        self.engine = engine
+        self.s = session
+        self.tr: Translator = engine.catalogs.get(session.lang)
+        self.replies: list[Reply] = []
+        self.effects: list[Effect] = []
+
+    # -- entry ------------------------------------------------------------------------------
+
+    def run(self, event: Event, now: datetime) -> None:
+        s = self.s
+        new = s.is_new
+        idle = not new and now.timestamp() - s.last_seen > self.engine.idle_after.total_seconds()
+        was_stopped = s.stopped
+        s.last_seen = now.timestamp()
+        if was_stopped:
+            s.stopped = False
+            self.effects.append(Effect("start"))
+        text = event.text if isinstance(event, Text) else None
+        command = find_command(text, self.tr) if text is not None else None
+        if command is not None:
+            if new:
+                self.say(texts.WELCOME)
+            if self.current() is None:
+                main = self.flows.flows[self.flows.main]
+                s.flow, s.node = main.id, main.start
+            self.command(command)
+        elif new or idle or was_stopped or self.current() is None:
+            greeting = texts.WELCOME if new else texts.WELCOME_BACK if idle else texts.RESTARTED
+            self.say(greeting)
+            self.restart(text)
+        elif s.pending:
+            self.answer_pending(event)
+        else:
+            self.answer(event)
+
+    def current(self) -> Node | None:
+        return self.flows.get(self.s.flow, self.s.node)
+
+    # -- replies ----------------------------------------------------------------------------
+
+    def say(self, message: str, **kwargs) -> None:
+        self.replies.append(Reply(self.tr.text(message), lang=self.s.lang, **kwargs))
+
+    def flow_text(self, node: Node, message: str, flow_id: str | None = None) -> str:
+        return self.tr.text(message, f"{flow_id or self.s.flow}/{node.id}")
+
+    def options(self, node: Question) -> list[list[str]]:
+        """What selects each choice, in the resident's language and in French."""
+        options = []
+        for choice in node.choices:
+            words = "|".join(choice.words)
+            translated = self.flow_text(node, words).split("|") if words else []
+            label = self.flow_text(node, choice.label)
+            options.append([label, choice.label, *choice.words, *translated])
+        if self.s.misses >= 2:
+            options.append([self.tr.text(texts.OFFER_PERSON), texts.OFFER_PERSON])
+        return options
+
+    def ask(self, node: Node) -> None:
+        """Show the waiting node the resident is at (again)."""
+        if isinstance(node, Question):
+            labels = tuple(options[0] for options in self.options(node))
+            key = f"{self.s.flow}/{node.id}"
+            self.replies.append(
+                Reply(self.flow_text(node, node.text), labels, key=key, lang=self.s.lang)
+            )
+        elif isinstance(node, Input):
+            self.replies.append(Reply(self.flow_text(node, node.text), lang=self.s.lang))
+            if self.s.misses >= 2:
+                self.say(texts.TYPE_HELP)
+        else:
+            self.say(texts.CONTINUE)
+
+    # -- moving -----------------------------------------------------------------------------
+
+    def restart(self, text: str | None = None) -> None:
+        """Back to the main menu; a first message naming a menu choice goes straight there."""
+        s = self.s
+        s.back, s.path, s.vars, s.misses, s.pending = [], [], {}, 0, None
+        main = self.flows.flows[self.flows.main]
+        menu = main.nodes[main.start]
+        if text and isinstance(menu, Question):
+            s.flow, s.node = main.id, menu.id
+            picked = match_choice(text, self.options(menu))
+            if picked is not None and picked < len(menu.choices):
+                self.choose(menu, picked)
+                return
+        self.enter(main.id, main.start)
+
+    def enter(self, flow_id: str, node_id: str) -> None:
+        """Walk from a node through messages, links and jumps to the next stop."""
+        s = self.s
+        for _ in range(MAX_PASSING):
+            node = self.flows.get(flow_id, node_id)
+            if node is None:
+                break
+            if isinstance(node, Jump):
+                flow_id = node.flow
+                node_id = node.node or self.flows.flows[node.flow].start
+                continue
+            s.flow, s.node, s.misses = flow_id, node_id, 0
+            if isinstance(node, Message):
+                self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                node_id = node.next
+            elif isinstance(node, Link):
+                link = (self.flow_text(node, node.label), node.url)
+                self.replies.append(Reply(self.flow_text(node, node.text), link=link, lang=s.lang))
+                node_id = node.next
+            elif isinstance(node, Handoff):
+                if node.text:
+                    self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                self.effects.append(Effect("handoff", self.handoff_data()))
+                return
+            elif isinstance(node, End):
+                if node.text:
+                    self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                self.ask(node)
+                return
+            else:
+                self.ask(node)
+                return
+        main = self.flows.flows[self.flows.main]
+        s.flow, s.node = main.id, main.start
+        self.ask(main.nodes[main.start])
+
+    def handoff_data(self) -> dict:
+        """What the mediator needs: the topic, the path taken and where the person got stuck."""
+        topics = [
+            self.flows.flows[step[0]].topic for step in self.s.path if step[0] in self.flows.flows
+        ]
+        topic = next((t for t in reversed(topics) if t != "other"), "other")
+        stuck = next((step for step in reversed(self.s.path) if step[2] is None), None)
+        return {"topic": topic, "lang": self.s.lang, "path": self.s.path, "stuck": stuck}
+
+    def choose(self, node: Question, index: int) -> None:
+        if index >= len(node.choices):
+            self.command(Command.HELP)
+            return
+        self.s.remember(self.s.flow, node.id, index)
+        self.s.push_back(self.s.flow, node.id)
+        self.enter(self.s.flow, node.choices[index].next)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def answer(self, event: Event) -> None:
+        node = self.current()
+        if isinstance(node, Question):
+            self.answer_question(node, event)
+        elif isinstance(node, Input):
+            self.answer_input(node, event)
+        else:
+            self.restart(event.text if isinstance(event, Text) else None)
+
+    def answer_question(self, node: Question, event: Event) -> None:
+        options = self.options(node)
+        if isinstance(event, Button):
+            if event.key != f"{self.s.flow}/{node.id}" or not 0 <= event.choice < len(options):
+                self.say(texts.STALE_BUTTON)
+                self.ask(node)
+                return
+            self.choose(node, event.choice)
+            return
+        picked = match_choice(event.text, options) if isinstance(event, Text) else None
+        if picked is None:
+            self.miss(node, event)
+        else:
+            self.choose(node, picked)
+
+    def answer_input(self, node: Input, event: Event) -> None:
+        if isinstance(event, Button):
+            self.say(texts.STALE_BUTTON)
+            self.ask(node)
+            return
+        validate, default_retry = VALIDATORS[node.validate]
+        value = validate(event.text, self.tr) if isinstance(event, Text) else None
+        if value is None:
+            retry = self.flow_text(node, node.retry) if node.retry else default_retry
+            self.miss(node, event, retry)
+            return
+        if node.save:
+            self.s.vars = {**self.s.vars, node.save: value}
+        self.s.remember(self.s.flow, node.id, value)
+        self.s.push_back(self.s.flow, node.id)
+        self.enter(self.s.flow, node.next)
+
+    def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
+        self.s.misses += 1
+        if isinstance(event, Location):
+            self.say(texts.NO_LOCATION_HERE)
+        elif isinstance(event, Text) and not clean(event.text):
+            self.say(texts.EMPTY_MESSAGE)
+        elif retry:
+            self.say(retry)
+        else:
+            self.say(texts.NOT_UNDERSTOOD)
+        self.ask(node)
+
+    # -- commands and system questions ------------------------------------------------------
+
+    def command(self, command: Command) -> None:
+        s = self.s
+        s.pending = None
+        if command is Command.MENU:
+            self.restart()
+        elif command is Command.BACK:
+            self.go_back()
+        elif command is Command.HELP:
+            if s.flow and s.node:
+                s.remember(s.flow, s.node, None)
+                s.push_back(s.flow, s.node)
+            handoff = self.flows.flows[self.flows.handoff]
+            self.enter(handoff.id, handoff.start)
+        elif command is Command.LANGUAGE:
+            s.pending = "language"
+            self.ask_language()
+        elif command is Command.STOP:
+            s.stopped = True
+            self.say(texts.STOPPED)
+            self.effects.append(Effect("stop"))
+        elif command is Command.ERASE:
+            s.pending = "erase"
+            self.ask_erase()
+
+    def go_back(self) -> None:
+        s = self.s
+        back = [step for step in s.back if self.flows.get(*step) is not None]
+        while back and back[-1] == [s.flow, s.node]:
+            back = back[:-1]
+        if not back:
+            self.say(texts.NOTHING_BEFORE)
+            self.restart()
+            return
+        (s.flow, s.node), s.back, s.misses = back[-1], back[:-1], 0
+        self.ask(self.current())
+
+    def ask_language(self) -> None:
+        names = tuple(LANGUAGES[code] for code in self.engine.catalogs.languages)
+        self.replies.append(
+            Reply(self.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY, lang=self.s.lang)
+        )
+
+    def ask_erase(self) -> None:
+        choices = (self.tr.text(texts.ERASE_YES), self.tr.text(texts.ERASE_NO))
+        self.replies.append(
+            Reply(self.tr.text(texts.ERASE_ASK), choices, key=ERASE_KEY, lang=self.s.lang)
+        )
+
+    def answer_pending(self, event: Event) -> None:
+        s = self.s
+        pending, s.pending = s.pending, None
+        if pending == "language":
+            codes = self.engine.catalogs.languages
+            picked = self.pick(event, LANGUAGE_KEY, [[LANGUAGES[c], c] for c in codes])
+            if picked is None:
+                s.pending = "language"
+                self.say(texts.NOT_UNDERSTOOD)
+                self.ask_language()
+                return
+            s.lang = codes[picked]
+            self.tr = self.engine.catalogs.get(s.lang)
+            self.effects.append(Effect("language", {"lang": s.lang}))
+            self.say(texts.LANGUAGE_SET)
+        elif pending == "erase":
+            yes = [self.tr.text(texts.ERASE_YES), *self.tr.text(texts.YES_WORDS).split("|")]
+            no = [self.tr.text(texts.ERASE_NO), *self.tr.text(texts.NO_WORDS).split("|")]
+            if self.pick(event, ERASE_KEY, [yes, no]) == 0:
+                lang = s.lang
+                self.s = Session(lang=lang)
+                self.effects.append(Effect("erase"))
+                self.say(texts.ERASE_DONE)
+                return
+            self.say(texts.ERASE_KEPT)
+        node = self.current()
+        if node is None:
+            self.restart()
+        else:
+            self.ask(node)
+
+    def pick(self, event: Event, key: str, options: list[list[str]]) -> int | None:
+        if isinstance(event, Button):
+            return event.choice if event.key == key and event.choice < len(options) else None
+        if isinstance(event, Text):
+            return match_choice(event.text, options)
+        return None

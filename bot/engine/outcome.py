@@ -1,0 +1,36 @@
+"""What the engine hands back: abstract replies for the channels, effects for the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.session import Session
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the resident. Channels decide how choices and links look."""
+
+    text: str
+    choices: tuple[str, ...] = ()
+    key: str | None = None
+    """The question the choices answer (`flow/node`), carried by Telegram buttons."""
+    link: tuple[str, str] | None = None
+    """(label, https URL) of an official page."""
+    lang: str = "fr"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something the service must carry out after the state is saved (never inside the engine)."""
+
+    kind: str  # "handoff", "erase", "stop", "start", "language"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    session: Session
+    effects: tuple[Effect, ...] = ()

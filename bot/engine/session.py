@@ -1,0 +1,50 @@
+"""A resident's conversation state: small, JSON-serialisable, everything needed to resume."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+MAX_BACK = 10
+MAX_PATH = 20
+MAX_ANSWER = 200
+
+
+@dataclass
+class Session:
+    lang: str = "fr"
+    flow: str = ""
+    node: str = ""
+    back: list[list[str]] = field(default_factory=list)
+    """Questions answered before, newest last, for RETOUR."""
+    path: list[list] = field(default_factory=list)
+    """[flow, node, answer] steps, for the hand-off summary (answer: choice number or value)."""
+    vars: dict[str, str] = field(default_factory=dict)
+    misses: int = 0
+    pending: str | None = None
+    """A system question awaiting its answer: "erase" or "language"."""
+    stopped: bool = False
+    last_seen: float | None = None
+    """Seconds since the epoch of the last processed message; None for a new session."""
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_seen is None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Session:
+        data = json.loads(raw)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def remember(self, flow: str, node: str, answer: int | str | None) -> None:
+        if isinstance(answer, str):
+            answer = answer[:MAX_ANSWER]
+        self.path = [*self.path, [flow, node, answer]][-MAX_PATH:]
+
+    def push_back(self, flow: str, node: str) -> None:
+        if [flow, node] != (self.back[-1] if self.back else None):
+            self.back = [*self.back, [flow, node]][-MAX_BACK:]

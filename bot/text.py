@@ -1,0 +1,37 @@
+"""Text as residents type it: folded so that case, accents and invisible marks never matter."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACES = re.compile(r"\s+")
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+MAX_MATCHED = 200
+"""Only the start of a long message is compared with choices and commands."""
+
+
+def clean(text: str) -> str:
+    """Drop invisible format characters (zero-width, bidi marks) and surrounding spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co") or ch == "\n"
+    )
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """Fold text for comparison: no case, no accents, no edge punctuation, single spaces."""
+    text = clean(text[: MAX_MATCHED * 4])[:MAX_MATCHED]
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = folded.replace("’", "'").replace("œ", "oe").replace("æ", "ae")
+    return _EDGE_PUNCTUATION.sub("", folded).strip()
+
+
+@lru_cache(maxsize=16384)
+def fold_word(word: str) -> str:
+    """`normalize` for the bounded vocabulary of flows and commands, computed once per word."""
+    return normalize(word)

@@ -1,0 +1,1 @@
+"""The HTTP side of Relais: health now; webhooks and the mediator pages build on it."""

@@ -1,0 +1,50 @@
+"""Shared test fixtures: engines on the test flows and on the shipped flows, real SQLite files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.flows import load_flows
+from bot.i18n import Catalogs
+
+TESTS = Path(__file__).parent
+FIXTURE_FLOWS = TESTS / "fixtures" / "flows"
+BROKEN_FLOWS = TESTS / "broken_flows"
+NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The engine on the small test flows (stable whatever the shipped content says)."""
+    return Engine(load_flows([FIXTURE_FLOWS]), Catalogs())
+
+
+@pytest.fixture(scope="session")
+def shipped_engine() -> Engine:
+    return Engine(load_flows(), Catalogs())
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "relais.db"
+
+
+def relais_command(*args: str, env: dict[str, str] | None = None, **kwargs):
+    """Run the real `relais` command in a child process (no .env of the developer's)."""
+    full_env = {**os.environ, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=kwargs.pop("cwd", TESTS.parent),
+        **kwargs,
+    )

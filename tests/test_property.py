@@ -1,0 +1,81 @@
+"""Random event sequences through every flow: always a reply, always a valid state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine import Button, Engine, Location, Session, Text
+from bot.engine.commands import WORDS
+from bot.flows import Input, Question
+from tests.conftest import NOON
+
+
+def vocabulary(engine: Engine) -> list[str]:
+    words = [w for french in WORDS.values() for w in french.split("|")]
+    for flow in engine.flows.flows.values():
+        for node in flow.nodes.values():
+            if isinstance(node, Question):
+                for choice in node.choices:
+                    words.append(choice.label)
+                    words.extend(choice.words)
+    return [*sorted(set(words)), "oui", "non", "93200", "2", "0", "99999"]
+
+
+def waiting_nodes(engine: Engine) -> list[tuple[str, str]]:
+    return [
+        (flow.id, node.id)
+        for flow in engine.flows.flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, Question | Input)
+    ]
+
+
+def events(engine: Engine):
+    keys = [f"{f}/{n}" for f, n in waiting_nodes(engine)] + ["!erase", "!language", "junk"]
+    return st.one_of(
+        st.builds(Text, st.sampled_from(vocabulary(engine))),
+        st.builds(Text, st.integers(min_value=-1, max_value=12).map(str)),
+        st.builds(Text, st.text(max_size=60)),
+        st.builds(Button, st.sampled_from(keys), st.integers(min_value=-2, max_value=10)),
+        st.builds(
+            Location,
+            st.floats(min_value=-90, max_value=90, allow_nan=False),
+            st.floats(min_value=-180, max_value=180, allow_nan=False),
+        ),
+    )
+
+
+def run_random_conversation(engine: Engine, data) -> None:
+    session = Session()
+    if data.draw(st.booleans()):
+        session.flow, session.node = data.draw(st.sampled_from(waiting_nodes(engine)))
+        session.last_seen = NOON.timestamp()
+    now = NOON
+    for _ in range(data.draw(st.integers(min_value=1, max_value=25))):
+        event = data.draw(events(engine))
+        now += timedelta(minutes=data.draw(st.sampled_from([0, 1, 30, 60 * 30])))
+        outcome = engine.step(session, event, now)
+        assert outcome.replies, f"no reply to {event!r} at {session.flow}/{session.node}"
+        assert all(reply.text.strip() for reply in outcome.replies)
+        session = Session.from_json(outcome.session.to_json())
+        if any(effect.kind == "erase" for effect in outcome.effects):
+            assert session == Session(lang=session.lang)
+            continue
+        assert engine.flows.get(session.flow, session.node) is not None, (
+            f"state points at a missing node {session.flow}/{session.node}"
+        )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_events_through_the_shipped_flows(shipped_engine: Engine, data) -> None:
+    run_random_conversation(shipped_engine, data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_events_through_the_test_flows(engine: Engine, data) -> None:
+    run_random_conversation(engine, data)
