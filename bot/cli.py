@@ -8,9 +8,10 @@ import os
 import sys
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.flows import FlowError
+from bot.flows import FlowError, load_flows
 from bot.store.db import DatabaseError
 
 
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flow files; exit 1 on any error")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
+    graph = flow_commands.add_parser("graph", help="draw a flow (Mermaid, or SVG with Graphviz)")
+    graph.add_argument("flow", metavar="FLOW", help="flow id, e.g. caf")
+    graph.add_argument("--format", choices=("mermaid", "svg", "dot"), default="mermaid")
+    export = flow_commands.add_parser("export", help="every flow as one readable document")
+    export.add_argument("--format", choices=("markdown",), default="markdown")
+    for sub in (graph, export):
+        sub.add_argument("--output", "-o", metavar="FILE", help="write there instead of stdout")
     return parser
 
 
@@ -81,10 +89,58 @@ def flows_check(paths: list[str]) -> int:
     )
     for problem in problems:
         print(problem)
+    flows = [p.flow for p in parsed if p.flow]
+    if flows:
+        print(writing_report(flows), file=sys.stderr)
     errors = sum(not p.warning for p in problems)
     warnings = len(problems) - errors
     print(f"{len(files)} flow files checked: {errors} errors, {warnings} warnings", file=sys.stderr)
     return 1 if errors else 0
+
+
+def flows_render(args: argparse.Namespace) -> int:
+    from bot.flows import render
+
+    flows = load_flows(list(load_settings().flows) or None)
+    if args.flows_command == "export":
+        text = render.markdown(flows)
+    else:
+        flow = flows.flows.get(args.flow)
+        if flow is None:
+            known = ", ".join(sorted(flows.flows))
+            print(f"relais: no flow '{args.flow}' (known: {known})", file=sys.stderr)
+            return 1
+        try:
+            text = {"mermaid": render.mermaid, "svg": render.svg, "dot": render.dot}[args.format](
+                flow
+            )
+        except render.GraphvizMissing as exc:
+            print(f"relais: {exc}", file=sys.stderr)
+            return 1
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def writing_report(flows) -> str:
+    """Per flow: sentence length (FALC) and SMS cost; then the longest sentences."""
+    from bot.flows.writing import measure
+
+    rows = [f"{'flow':<16}{'sentences':>10}{'avg words':>10}{'UCS-2 replies':>15}{'max SMS':>9}"]
+    everything = []
+    for flow in flows:
+        w = measure(flow)
+        everything.extend((s, flow) for s in w.sentences)
+        rows.append(
+            f"{flow.id:<16}{len(w.sentences):>10}{w.average_words:>10.1f}"
+            f"{f'{w.ucs2_replies}/{w.replies}':>15}{w.max_segments:>9}"
+        )
+    rows.append("longest sentences:")
+    for sentence, flow in sorted(everything, key=lambda pair: -pair[0].words)[:5]:
+        rows.append(f"  {flow.path}:{sentence.line}: {sentence.words} words: {sentence.text[:70]}")
+    return "\n".join(rows)
 
 
 async def _run_with_relais(args: argparse.Namespace) -> int:
@@ -124,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "flows":
-            return flows_check(args.paths)
+            if args.flows_command == "check":
+                return flows_check(args.paths)
+            return flows_render(args)
         return asyncio.run(_run_with_relais(args))
     except (ConfigError, DatabaseError) as exc:
         print(f"relais: {exc}", file=sys.stderr)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from bot.engine import Reply
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.engine import Reply
+
+
+def sms_text(text: str, choices: Sequence[str] = (), url: str | None = None) -> str:
+    lines = [text]
+    lines.extend(f"{number}. {label}" for number, label in enumerate(choices, start=1))
+    if url:
+        lines.append(url)
+    return "\n".join(lines)
 
 
 def render_sms(reply: Reply) -> str:
-    lines = [reply.text]
-    lines.extend(f"{number}. {label}" for number, label in enumerate(reply.choices, start=1))
-    if reply.link:
-        lines.append(reply.link[1])
-    return "\n".join(lines)
+    return sms_text(reply.text, reply.choices, reply.link[1] if reply.link else None)

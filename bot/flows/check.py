@@ -6,9 +6,18 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
+from bot.channels.segments import sms_cost
 from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Question
 from bot.flows.problems import Problem
 from bot.flows.reader import ParsedFile
+from bot.flows.writing import (
+    MAX_AVERAGE_WORDS,
+    MAX_BUTTON_CHARS,
+    MAX_SENTENCE_WORDS,
+    MAX_SMS_SEGMENTS,
+    measure,
+    sms_of,
+)
 from bot.text import normalize
 
 TELEGRAM_MAX_TEXT = 4096
@@ -139,11 +148,51 @@ def _check_flow(
                 )
             out.extend(_ambiguous_words(flow, node))
 
+    out.extend(_writing_problems(flow))
     reachable = _reachable(flow, {flow.start, *entries})
     for node in flow.nodes.values():
         if node.id not in reachable:
             report(node.line, f"node '{node.id}' is unreachable from the start")
     return out
+
+
+def _writing_problems(flow: Flow) -> Iterator[Problem]:
+    writing = measure(flow)
+    for sentence in writing.sentences:
+        if sentence.words > MAX_SENTENCE_WORDS:
+            yield Problem(
+                flow.path,
+                sentence.line,
+                f"sentence of {sentence.words} words in node '{sentence.node}' (at most "
+                f"{MAX_SENTENCE_WORDS}, split it): {sentence.text[:60]!r}",
+            )
+    if writing.average_words > MAX_AVERAGE_WORDS:
+        yield Problem(
+            flow.path,
+            flow.line,
+            f"sentences have {writing.average_words:.1f} words on average (at most "
+            f"{MAX_AVERAGE_WORDS}): shorten the longest ones first",
+        )
+    for node in flow.nodes.values():
+        sms = sms_of(node)
+        segments = sms_cost(sms).segments if sms else 0
+        if segments > MAX_SMS_SEGMENTS:
+            yield Problem(
+                flow.path,
+                node.line,
+                f"the SMS of node '{node.id}' costs {segments} segments (at most "
+                f"{MAX_SMS_SEGMENTS}): shorten it, or avoid letters like ê ç œ « » ’ …",
+            )
+        if isinstance(node, Question):
+            for i, choice in enumerate(node.choices):
+                if len(choice.label) > MAX_BUTTON_CHARS:
+                    yield Problem(
+                        flow.path,
+                        choice.line or node.line,
+                        f"choice {i + 1} of question '{node.id}' has {len(choice.label)} "
+                        f"characters: Telegram buttons show about {MAX_BUTTON_CHARS}",
+                        warning=True,
+                    )
 
 
 def _dead_ends(flow: Flow, node: Node) -> Iterator[Problem]:

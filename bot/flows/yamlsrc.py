@@ -18,7 +18,11 @@ class DuplicateKey(yaml.MarkedYAMLError):
     pass
 
 
-class _LineLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (about ten times faster), else the pure-Python one."""
+
+
+class _LineLoader(_Base):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Located:
         mapping = Located()
         mapping.line = node.start_mark.line + 1
@@ -42,7 +46,7 @@ _LineLoader.add_constructor(
 # Dates stay strings: the schema checks their shape and the loader parses them once.
 _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 
 

@@ -1,0 +1,151 @@
+"""Flows drawn for people who review content without reading YAML: diagrams and a document."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+from bot.flows.model import End, Flow, FlowSet, Handoff, Input, Jump, Link, Message, Node, Question
+
+SHAPES = {
+    Question: ('{"', '"}'),
+    Input: ('[/"', '"/]'),
+    Handoff: ('[["', '"]]'),
+    End: ('(["', '"])'),
+    Jump: ('>"', '"]'),
+}
+KIND = {
+    Message: "message",
+    Question: "question",
+    Input: "input",
+    Link: "link",
+    Jump: "jump",
+    Handoff: "handoff",
+    End: "end",
+}
+
+
+class GraphvizMissing(RuntimeError):
+    pass
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _caption(node: Node) -> str:
+    if isinstance(node, Jump):
+        return f"→ {node.flow}" + (f" / {node.node}" if node.node else "")
+    if isinstance(node, Handoff):
+        return "Personne : " + _short(node.text or "hand-off")
+    return _short(getattr(node, "text", None) or KIND[type(node)])
+
+
+def _edges(node: Node) -> Iterator[tuple[str, str | None]]:
+    if isinstance(node, Question):
+        for choice in node.choices:
+            if choice.next:
+                yield choice.next, choice.label
+    elif isinstance(node, Message | Link | Input) and node.next:
+        yield node.next, None
+
+
+def mermaid(flow: Flow) -> str:
+    def ident(node_id: str) -> str:
+        return "n_" + node_id.replace("-", "_")
+
+    def quote(text: str) -> str:
+        return text.replace('"', "#quot;")
+
+    lines = ["flowchart TD", f"  %% {flow.title} (last reviewed {flow.last_reviewed})"]
+    for node in flow.nodes.values():
+        opening, closing = SHAPES.get(type(node), ('["', '"]'))
+        lines.append(f"  {ident(node.id)}{opening}{quote(_caption(node))}{closing}")
+    for node in flow.nodes.values():
+        for target, label in _edges(node):
+            arrow = f' -- "{quote(_short(label, 30))}" -->' if label else " -->"
+            lines.append(f"  {ident(node.id)}{arrow} {ident(target)}")
+    return "\n".join(lines) + "\n"
+
+
+def dot(flow: Flow) -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    shapes = {
+        Question: "diamond",
+        Input: "parallelogram",
+        Handoff: "doubleoctagon",
+        End: "oval",
+        Jump: "cds",
+        Link: "note",
+    }
+    lines = [f"digraph {quote(flow.id)} {{", "  node [shape=box, fontname=sans];"]
+    for node in flow.nodes.values():
+        shape = shapes.get(type(node), "box")
+        lines.append(f"  {quote(node.id)} [label={quote(_caption(node))}, shape={shape}];")
+    for node in flow.nodes.values():
+        for target, label in _edges(node):
+            extra = f" [label={quote(_short(label, 30))}]" if label else ""
+            lines.append(f"  {quote(node.id)} -> {quote(target)}{extra};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def svg(flow: Flow) -> str:
+    executable = shutil.which("dot")
+    if executable is None:
+        raise GraphvizMissing(
+            "Graphviz is not installed (no `dot` command): install it (apt-get install "
+            "graphviz) or use --format mermaid"
+        )
+    result = subprocess.run(
+        [executable, "-Tsvg"], input=dot(flow), capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def markdown(flows: FlowSet) -> str:
+    """Every flow as a readable document: metadata, then each node in file order."""
+    out = ["# Relais: the content of every flow", ""]
+    for flow in sorted(flows.flows.values(), key=lambda f: f.id):
+        out += [f"## {flow.title} (`{flow.id}`)", ""]
+        out.append(f"- File: `{flow.path}` · last reviewed: {flow.last_reviewed}")
+        out.append("- Sources: " + ", ".join(f"<{url}>" for url in flow.sources))
+        out.append(f"- Starts at: [{flow.start}](#{flow.id}-{flow.start})")
+        out.append("")
+        for node in flow.nodes.values():
+            out += _markdown_node(flow, node)
+    return "\n".join(out)
+
+
+def _markdown_node(flow: Flow, node: Node) -> list[str]:
+    anchor = f"{flow.id}-{node.id}"
+    out = [f'<a id="{anchor}"></a>', f"### {node.id} · {KIND[type(node)]}", ""]
+    text = getattr(node, "text", None)
+    if text:
+        out += ["> " + line for line in text.splitlines()] + [""]
+    if isinstance(node, Question):
+        for i, choice in enumerate(node.choices, 1):
+            words = f" (also: {', '.join(choice.words)})" if choice.words else ""
+            out.append(
+                f"{i}. **{choice.label}**{words} → [{choice.next}](#{flow.id}-{choice.next})"
+            )
+        out.append("")
+    if isinstance(node, Input):
+        saved = f", kept as `{node.save}`" if node.save else ""
+        out.append(f"Answer checked as `{node.validate}`{saved}.")
+        out.append("")
+    if isinstance(node, Link):
+        out += [f"Link: [{node.label}]({node.url})", ""]
+    if isinstance(node, Jump):
+        target = node.node or "start"
+        out += [f"Continues in flow `{node.flow}` at `{target}`.", ""]
+    if isinstance(node, Handoff):
+        out += ["Hands the person over to a mediator.", ""]
+    next_id = getattr(node, "next", None)
+    if next_id and not isinstance(node, Question):
+        out += [f"Then → [{next_id}](#{flow.id}-{next_id})", ""]
+    return out

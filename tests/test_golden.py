@@ -1,0 +1,111 @@
+"""Golden conversations: every procedure, from the main menu to its outcome, on both channels.
+
+Scenarios live in tests/golden/*.yaml: the labels a resident picks, the facts that must be
+shown (link, phone number, the step that matters) and the node where the path ends.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.conversations import Conversations
+from bot.engine import Button, Engine, Text
+from bot.flows import Question
+from bot.simulator import render
+from bot.store import open_database
+from tests.conftest import NOON, TESTS
+
+SCENARIOS = [
+    scenario
+    for path in sorted((TESTS / "golden").glob("*.yaml"))
+    for scenario in yaml.safe_load(path.read_text(encoding="utf-8"))
+]
+
+
+class Resident:
+    def __init__(self, conversations: Conversations, channel: str) -> None:
+        self.conversations = conversations
+        self.channel = channel
+        self.shown: list[dict] = []
+        self.last_choices: dict | None = None
+        self.session = None
+
+    async def send(self, event) -> None:
+        handled = await self.conversations.handle(self.channel, "golden", event, now=NOON)
+        self.session = handled.session
+        rendered = [render(self.channel, reply) for reply in handled.replies]
+        assert rendered, f"no reply to {event!r}"
+        self.shown.extend(rendered)
+        pairs = zip(handled.replies, rendered, strict=True)
+        keyed = [(reply, out) for reply, out in pairs if reply.choices]
+        self.last_choices = {"reply": keyed[-1][0], "out": keyed[-1][1]} if keyed else None
+
+    async def pick(self, label: str) -> None:
+        assert self.last_choices, f"no choices on screen to pick {label!r}"
+        reply, out = self.last_choices["reply"], self.last_choices["out"]
+        if self.channel == "telegram":
+            assert label in out["choices"], f"{label!r} not among the buttons {out['choices']}"
+            await self.send(Button(reply.key, out["choices"].index(label)))
+        else:
+            numbered = dict(re.findall(r"^(\d+)\. (.+)$", out["text"], flags=re.MULTILINE))
+            number = next((n for n, text in numbered.items() if text == label), None)
+            assert number, f"{label!r} not in the numbered SMS menu:\n{out['text']}"
+            await self.send(Text(number))
+
+    def transcript(self) -> str:
+        parts = []
+        for out in self.shown:
+            parts += [out["text"], *out["choices"]]
+            if "link" in out:
+                parts.append(out["link"]["url"])
+        return "\n".join(parts)
+
+
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
+async def test_procedure_reaches_its_outcome(
+    scenario: dict, channel: str, shipped_engine: Engine, tmp_path: Path
+) -> None:
+    db = await open_database(tmp_path / "golden.db")
+    resident = Resident(Conversations(db, shipped_engine), channel)
+    await resident.send(Text("bonjour"))
+    for label in scenario["answers"]:
+        await resident.pick(label)
+    transcript = resident.transcript()
+    for fact in scenario["expect"]:
+        assert fact in transcript, f"{fact!r} was never shown:\n{transcript}"
+    assert f"{resident.session.flow}/{resident.session.node}" == scenario["ends_at"]
+    if channel == "sms":
+        assert all(out["segments"] <= 3 for out in resident.shown)
+
+    node = shipped_engine.flows.get(resident.session.flow, resident.session.node)
+    if isinstance(node, Question) and [c.label for c in node.choices] == ["Oui", "Non"]:
+        if channel == "telegram":
+            await resident.pick("Non")
+            assert resident.session.flow == "aide", "'it did not work' must lead to a person"
+        else:
+            await resident.pick("Oui")
+            assert resident.session.node != scenario["ends_at"].split("/")[1]
+    await db.close()
+
+
+def test_every_procedure_of_the_menu_has_a_golden_path(shipped_engine: Engine) -> None:
+    """Each choice of each topic's first question is walked by at least one scenario."""
+    walked = {(s["answers"][0], s["answers"][1]) for s in SCENARIOS if len(s["answers"]) > 1}
+    menu = shipped_engine.flows.flows["menu"]
+    menu_question = menu.nodes[menu.start]
+    for choice in menu_question.choices:
+        jump = menu.nodes[choice.next]
+        topic = shipped_engine.flows.flows.get(getattr(jump, "flow", ""))
+        if topic is None or topic.id == "aide":
+            continue
+        first = topic.nodes[topic.start]
+        assert isinstance(first, Question), topic.id
+        for option in first.choices:
+            assert (choice.label, option.label) in walked, (
+                f"no golden scenario for {choice.label} > {option.label}"
+            )
