@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from bot.app import Relais
+from bot.channels.bidi import for_display
 from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
 from bot.engine import Button, Event, Location, Reply, Text
@@ -38,7 +39,7 @@ def render(channel: str, reply: Reply) -> dict[str, Any]:
         cost = sms_cost(text)
         out = {"text": text, "choices": [], "segments": cost.segments, "encoding": cost.encoding}
     else:
-        out = {"text": reply.text, "choices": list(reply.choices)}
+        out = {"text": for_display(reply.text, reply.lang), "choices": list(reply.choices)}
         if reply.link:
             out["link"] = {"label": reply.link[0], "url": reply.link[1]}
     out["lang"] = reply.lang

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.channels.bidi import for_display
+
 if TYPE_CHECKING:
     from bot.engine import Reply
 
@@ -18,4 +20,5 @@ def sms_text(text: str, choices: Sequence[str] = (), url: str | None = None) -> 
 
 
 def render_sms(reply: Reply) -> str:
-    return sms_text(reply.text, reply.choices, reply.link[1] if reply.link else None)
+    text = sms_text(reply.text, reply.choices, reply.link[1] if reply.link else None)
+    return for_display(text, reply.lang)

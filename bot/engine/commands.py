@@ -35,7 +35,7 @@ WORDS: dict[Command, str] = {
 def _table(translator: Translator) -> dict[str, Command]:
     table: dict[str, Command] = {}
     for command, french in WORDS.items():
-        for word in (*french.split("|"), *translator.text(french, "command").split("|")):
+        for word in (*french.split("|"), *translator.text(french).split("|")):
             table.setdefault(fold_word(word), command)
     table.pop("", None)
     return table

@@ -15,7 +15,7 @@ from bot.engine.session import Session
 from bot.engine.validators import VALIDATORS
 from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Question
 from bot.i18n import Catalogs, Translator
-from bot.languages import LANGUAGES
+from bot.languages import SOURCE_LANGUAGE, native_name
 from bot.text import clean
 
 ERASE_KEY = "!erase"
@@ -40,6 +40,8 @@ class Engine:
         turn = _Turn(self, session)
         if session.pending == "language":
             turn.ask_language()
+        elif session.pending == "first-language":
+            turn.ask_first_language()
         elif session.pending == "erase":
             turn.ask_erase()
         elif isinstance(turn.current(), Question):
@@ -47,10 +49,15 @@ class Engine:
         asked = [r for r in turn.replies if r.key]
         return (asked[-1].key, asked[-1].choices) if asked else (None, ())
 
-    def start_language(self, requested: str | None) -> str:
-        """The language of a new conversation: the one asked for if Relais has it, else French."""
-        available = self.catalogs.languages
-        return requested if requested in available else available[0]
+    def start_language(self, reported: str | None) -> str:
+        """The language of a new conversation from what the phone app reports.
+
+        Empty when nothing is reported (SMS): the first reply then asks for it. French when
+        the reported language is one Relais does not have.
+        """
+        if reported is None:
+            return "" if len(self.catalogs.languages) > 1 else SOURCE_LANGUAGE
+        return self.catalogs.negotiate(reported) or SOURCE_LANGUAGE
 
 
 class _Turn:
@@ -77,14 +84,19 @@ class _Turn:
             self.effects.append(Effect("start"))
         text = event.text if isinstance(event, Text) else None
         command = find_command(text, self.tr) if text is not None else None
+        if self.current() is None:
+            main = self.flows.flows[self.flows.main]
+            s.flow, s.node = main.id, main.start
+        if not s.lang:
+            if new and command is None and len(self.engine.catalogs.languages) > 1:
+                self.ask_first_language()
+                return
+            s.lang = SOURCE_LANGUAGE
         if command is not None:
             if new:
                 self.say(texts.WELCOME)
-            if self.current() is None:
-                main = self.flows.flows[self.flows.main]
-                s.flow, s.node = main.id, main.start
             self.command(command)
-        elif new or idle or was_stopped or self.current() is None:
+        elif new or idle or was_stopped:
             greeting = texts.WELCOME if new else texts.WELCOME_BACK if idle else texts.RESTARTED
             self.say(greeting)
             self.restart(text)
@@ -98,8 +110,16 @@ class _Turn:
 
     # -- replies ----------------------------------------------------------------------------
 
+    @property
+    def lang(self) -> str:
+        return self.s.lang or SOURCE_LANGUAGE
+
+    def add(self, text: str, choices: tuple[str, ...] = (), **kwargs) -> None:
+        self.replies.append(Reply(text, choices, lang=self.lang, **kwargs))
+
     def say(self, message: str, **kwargs) -> None:
-        self.replies.append(Reply(self.tr.text(message), lang=self.s.lang, **kwargs))
+        """A bot text, in the resident's language."""
+        self.add(self.tr.text(message), **kwargs)
 
     def flow_text(self, node: Node, message: str, flow_id: str | None = None) -> str:
         return self.tr.text(message, f"{flow_id or self.s.flow}/{node.id}")
@@ -121,11 +141,9 @@ class _Turn:
         if isinstance(node, Question):
             labels = tuple(options[0] for options in self.options(node))
             key = f"{self.s.flow}/{node.id}"
-            self.replies.append(
-                Reply(self.flow_text(node, node.text), labels, key=key, lang=self.s.lang)
-            )
+            self.add(self.flow_text(node, node.text), labels, key=key)
         elif isinstance(node, Input):
-            self.replies.append(Reply(self.flow_text(node, node.text), lang=self.s.lang))
+            self.add(self.flow_text(node, node.text))
             if self.s.misses >= 2:
                 self.say(texts.TYPE_HELP)
         else:
@@ -160,20 +178,20 @@ class _Turn:
                 continue
             s.flow, s.node, s.misses = flow_id, node_id, 0
             if isinstance(node, Message):
-                self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                self.add(self.flow_text(node, node.text))
                 node_id = node.next
             elif isinstance(node, Link):
                 link = (self.flow_text(node, node.label), node.url)
-                self.replies.append(Reply(self.flow_text(node, node.text), link=link, lang=s.lang))
+                self.add(self.flow_text(node, node.text), link=link)
                 node_id = node.next
             elif isinstance(node, Handoff):
                 if node.text:
-                    self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                    self.add(self.flow_text(node, node.text))
                 self.effects.append(Effect("handoff", self.handoff_data()))
                 return
             elif isinstance(node, End):
                 if node.text:
-                    self.replies.append(Reply(self.flow_text(node, node.text), lang=s.lang))
+                    self.add(self.flow_text(node, node.text))
                 self.ask(node)
                 return
             else:
@@ -294,23 +312,36 @@ class _Turn:
         self.ask(self.current())
 
     def ask_language(self) -> None:
-        names = tuple(LANGUAGES[code] for code in self.engine.catalogs.languages)
-        self.replies.append(
-            Reply(self.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY, lang=self.s.lang)
-        )
+        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
+        self.add(self.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY)
+
+    def ask_first_language(self) -> None:
+        """Before anything else on a channel that does not say the language: the list, each
+        language written in its own script."""
+        self.s.pending = "first-language"
+        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
+        self.add(texts.FIRST_LANGUAGE_ASK, names, key=LANGUAGE_KEY)
 
     def ask_erase(self) -> None:
         choices = (self.tr.text(texts.ERASE_YES), self.tr.text(texts.ERASE_NO))
-        self.replies.append(
-            Reply(self.tr.text(texts.ERASE_ASK), choices, key=ERASE_KEY, lang=self.s.lang)
-        )
+        self.add(self.tr.text(texts.ERASE_ASK), choices, key=ERASE_KEY)
 
     def answer_pending(self, event: Event) -> None:
         s = self.s
         pending, s.pending = s.pending, None
+        if pending == "first-language":
+            codes = self.engine.catalogs.languages
+            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
+            s.lang = codes[picked] if picked is not None else SOURCE_LANGUAGE
+            self.tr = self.engine.catalogs.get(s.lang)
+            self.effects.append(Effect("language", {"lang": s.lang}))
+            self.say(texts.WELCOME)
+            chosen = picked is not None or not isinstance(event, Text)
+            self.restart(None if chosen else event.text)
+            return
         if pending == "language":
             codes = self.engine.catalogs.languages
-            picked = self.pick(event, LANGUAGE_KEY, [[LANGUAGES[c], c] for c in codes])
+            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
             if picked is None:
                 s.pending = "language"
                 self.say(texts.NOT_UNDERSTOOD)
@@ -324,10 +355,9 @@ class _Turn:
             yes = [self.tr.text(texts.ERASE_YES), *self.tr.text(texts.YES_WORDS).split("|")]
             no = [self.tr.text(texts.ERASE_NO), *self.tr.text(texts.NO_WORDS).split("|")]
             if self.pick(event, ERASE_KEY, [yes, no]) == 0:
-                lang = s.lang
-                self.s = Session(lang=lang)
-                self.effects.append(Effect("erase"))
                 self.say(texts.ERASE_DONE)
+                self.s = Session()
+                self.effects.append(Effect("erase"))
                 return
             self.say(texts.ERASE_KEPT)
         node = self.current()

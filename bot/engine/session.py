@@ -12,7 +12,8 @@ MAX_ANSWER = 200
 
 @dataclass
 class Session:
-    lang: str = "fr"
+    lang: str = ""
+    """The resident's language; empty until it is known (SMS asks for it first)."""
     flow: str = ""
     node: str = ""
     back: list[list[str]] = field(default_factory=list)

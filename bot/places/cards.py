@@ -1,0 +1,202 @@
+"""A place as a short text in the resident's language, and what to say when none is near.
+
+Texts are French source strings marked with `N_` and translated by the resident's
+`Translator`; days, times and distances are formatted by Babel in the resident's language.
+On SMS a card must cost at most two segments (`compact=True`): it drops what matters least
+until it fits.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time, get_day_names
+from babel.numbers import format_decimal
+
+from bot.channels.segments import sms_cost
+from bot.i18n import N_, Translator
+from bot.places.hours import Opening, Schedule, Status, local
+from bot.places.search import Ranked
+
+SMS_SEGMENTS = 2
+LOCATOR_VARIABLE = "RELAIS_FRANCE_SERVICES_URL"
+"""The official France Services locator, once an operator has checked it (docs/places.md)."""
+
+_BABEL = {"prs": "fa_AF"}
+_GSM_FRIENDLY = str.maketrans(
+    {
+        "â": "a",
+        "ê": "e",
+        "î": "i",
+        "ô": "o",
+        "û": "u",
+        "ë": "e",
+        "ï": "i",
+        "ç": "c",
+        "œ": "oe",
+        "Œ": "OE",
+        "’": "'",
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+"""Letters outside GSM-7 in place names, replaced on SMS so that a card stays GSM-7."""
+
+
+def locale(lang: str) -> Locale:
+    try:
+        return Locale.parse(_BABEL.get(lang, lang))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("fr")
+
+
+def distance_text(km: float, lang: str) -> str:
+    if km < 1:
+        metres = max(10, round(km * 1000, -1))
+        return f"{format_decimal(metres, format='#,##0', locale=locale(lang))} m"
+    return f"{format_decimal(km, format='#,##0.#', locale=locale(lang))} km"
+
+
+def time_text(moment: datetime, lang: str) -> str:
+    return format_time(moment, format="short", locale=locale(lang))
+
+
+def opening_text(opening: Opening, now: datetime, raw_hours: str, t: Translator) -> str:
+    lang = t.lang
+    if opening.status is Status.OPEN:
+        if opening.until is None:
+            return t.text(N_("Ouvert maintenant"))
+        return t.text(N_("Ouvert maintenant, jusqu'à {time}")).format(
+            time=time_text(opening.until, lang)
+        )
+    if opening.status is Status.CLOSED:
+        prefix = t.text(N_("Fermé (jour férié)")) if opening.holiday else t.text(N_("Fermé"))
+        if opening.opens is None:
+            return prefix
+        days = (opening.opens.date() - local(now).date()).days
+        at = time_text(opening.opens, lang)
+        if days == 0:
+            when = t.text(N_("ouvre aujourd'hui à {time}")).format(time=at)
+        elif days == 1:
+            when = t.text(N_("ouvre demain à {time}")).format(time=at)
+        else:
+            day = get_day_names("wide", locale=locale(lang))[opening.opens.weekday()]
+            when = t.text(N_("ouvre {day} à {time}")).format(day=day, time=at)
+        return f"{prefix}, {when}"
+    if raw_hours:
+        return t.text(N_("Horaires : {hours}")).format(hours=raw_hours)
+    return t.text(N_("Horaires non connus : appelez avant d'y aller"))
+
+
+def today_text(opening_hours: str, now: datetime, t: Translator) -> str:
+    """`Aujourd'hui : 09:00-12:00, 13:30-17:00`; "" when closed all day or unknown."""
+    schedule = Schedule.parse(opening_hours) if opening_hours else None
+    spans = schedule.day(local(now).date()) if schedule else []
+    if not spans:
+        return ""
+    text = ", ".join(f"{time_text(a, t.lang)}-{time_text(b, t.lang)}" for a, b in spans)
+    return t.text(N_("Aujourd'hui : {hours}")).format(hours=text)
+
+
+def card(
+    ranked: Ranked,
+    lang: str,
+    now: datetime,
+    *,
+    translator: Translator | None = None,
+    compact: bool = False,
+) -> str:
+    """The place in a few lines: name, address, distance, phone, hours, booking link."""
+    t = translator or Translator(lang)
+    place = ranked.place
+    address = ", ".join(part for part in (place.address, place.commune_line) if part)
+    distance = t.text(N_("à {distance}")).format(distance=distance_text(ranked.distance_km, lang))
+    state = opening_text(ranked.opening, now, place.raw_hours, t)
+    booking = (
+        t.text(N_("Rendez-vous : {url}")).format(url=place.booking_url) if place.booking_url else ""
+    )
+    if not compact:
+        phone = t.text(N_("Tél. {phone}")).format(phone=place.phone) if place.phone else ""
+        lines = [
+            place.name,
+            address,
+            place.address_more,
+            distance,
+            phone,
+            today_text(place.opening_hours, now, t),
+            state,
+            booking,
+        ]
+        return "\n".join(line for line in lines if line)
+    return _fit(place.name, address, distance, place.phone, state, booking)
+
+
+def _fit(name: str, address: str, distance: str, phone: str, state: str, booking: str) -> str:
+    """The SMS card, shortened step by step until it costs at most two segments."""
+    name, address = name.translate(_GSM_FRIENDLY), address.translate(_GSM_FRIENDLY)
+    state = state.translate(_GSM_FRIENDLY)
+    attempts = [
+        (name, address, distance, phone, state, booking),
+        (name, address, distance, phone, state, ""),
+        (name[:50], address[:50], distance, phone, state[:60], ""),
+        (name[:40], address[:40], "", phone, state[:40], ""),
+    ]
+    for parts in attempts:
+        name_, address_, distance_, phone_, state_, booking_ = parts
+        where = " - ".join(p for p in (distance_, phone_) if p)
+        text = "\n".join(p for p in (name_, address_, where, state_, booking_) if p)
+        if sms_cost(text).segments <= SMS_SEGMENTS:
+            return text
+    cut = text
+    while sms_cost(cut).segments > SMS_SEGMENTS:
+        cut = cut[:-5]
+    return cut
+
+
+def venue(ranked: Ranked) -> dict:
+    """What Telegram's sendVenue needs: a pin with a title and an address."""
+    place = ranked.place
+    address = ", ".join(part for part in (place.address, place.commune_line) if part)
+    return {"latitude": place.lat, "longitude": place.lon, "title": place.name, "address": address}
+
+
+PHONE_LINES = {
+    "caf": N_("Vous pouvez appeler la CAF au 3230 (service gratuit + prix de l'appel)."),
+    "ameli": N_(
+        "Vous pouvez appeler l'Assurance Maladie au 3646 (service gratuit + prix de l'appel)."
+    ),
+    "france_travail": N_(
+        "Vous pouvez appeler France Travail au 3949 (service gratuit + prix d'un appel local)."
+    ),
+    "pronote": N_("Pour Pronote, le secrétariat de l'école peut aussi vous aider."),
+}
+NONE_NEAR = N_("Je ne connais pas de lieu d'aide près de chez vous.")
+AIDANTS_CONNECT = N_(
+    "Aidants Connect : dans un lieu habilité, un professionnel peut faire la démarche "
+    "à votre place, si vous lui donnez un mandat. C'est gratuit."
+)
+LOCATOR = N_("Trouver une France Services : {url}")
+
+
+def locator_url() -> str:
+    return os.environ.get(LOCATOR_VARIABLE, "").strip()
+
+
+def fallback_text(topic: str | None, translator: Translator, *, locator: str | None = None) -> str:
+    """What to say when no place is within reach (or none is imported yet)."""
+    t = translator
+    url = locator_url() if locator is None else locator
+    lines = [t.text(NONE_NEAR)]
+    if topic in PHONE_LINES:
+        lines.append(t.text(PHONE_LINES[topic]))
+    if url:
+        lines.append(t.text(LOCATOR).format(url=url))
+    lines.append(t.text(AIDANTS_CONNECT))
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""`relais places import` and `relais places near`: what operators run, and how they check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+
+from bot.config import Settings
+from bot.i18n import Catalogs
+from bot.places.cards import card, fallback_text
+from bot.places.geo import Where
+from bot.places.hours import local
+from bot.places.importer import default_source, import_source
+from bot.places.readers import FORMATS, PlacesSourceError
+from bot.places.search import TOPICS, PlaceIndex, Ranked
+from bot.store import open_database
+
+EXAMPLES = "a postal code (93200), a commune (Saint-Denis, Paris 10) or a location (48.93,2.36)"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    places = subparsers.add_parser("places", help="the places where a person helps")
+    actions = places.add_subparsers(dest="places_command", required=True, metavar="ACTION")
+    load = actions.add_parser("import", help="import places (national standard or France Services)")
+    load.add_argument(
+        "source", nargs="?", metavar="SOURCE", help="file or https URL (default: RELAIS_PLACES_URL)"
+    )
+    load.add_argument("--format", choices=FORMATS, default="auto")
+    load.add_argument("--report", metavar="FILE", help="skipped rows: .csv, else JSON lines")
+    near = actions.add_parser("near", help="the best places near a postal code or a commune")
+    near.add_argument("query", metavar="QUERY", help=EXAMPLES)
+    near.add_argument("--need", choices=TOPICS, help="the procedure the resident is stuck in")
+    near.add_argument("--lang", metavar="CODE", default="fr")
+    near.add_argument("--now", metavar="ISO-8601", help="time of the question (default: now)")
+    near.add_argument("--json", action="store_true", help="ranked places as JSON")
+    for sub in (load, near):
+        sub.add_argument(
+            "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        return asyncio.run(_run(args, getattr(args, "db", None) or settings.db))
+    except PlacesSourceError as exc:
+        print(f"relais: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run(args: argparse.Namespace, db_path: str) -> int:
+    now = _time(args.now) if args.places_command == "near" else None
+    if args.places_command == "near" and now is None:
+        print(f"relais: --now must be an ISO-8601 time, got {args.now!r}", file=sys.stderr)
+        return 1
+    db = await open_database(db_path)
+    try:
+        if now is None:
+            source = args.source or default_source()
+            report = await import_source(db, source, args.format, args.report)
+            print(report.summary())
+            return 0
+        return near(await PlaceIndex.load(db), args, now)
+    finally:
+        await db.close()
+
+
+def _time(raw: str | None) -> datetime | None:
+    if raw is None:
+        return local(datetime.now().astimezone())
+    try:
+        return local(datetime.fromisoformat(raw))
+    except ValueError:
+        return None
+
+
+def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
+    translator = Catalogs().get(args.lang)
+    if not len(index):
+        print("relais: no places imported yet (run: relais places import)", file=sys.stderr)
+        _show(args, None, [], fallback_text(args.need, translator), now)
+        return 0
+    where = index.resolve(args.query)
+    if where is None:
+        print(
+            f"relais: I do not know where {args.query!r} is; give {EXAMPLES}, "
+            "e.g. relais places near 93200",
+            file=sys.stderr,
+        )
+        return 1
+    ranked = index.nearest(where, args.need, args.lang, now)
+    if not ranked:
+        _show(args, where, [], fallback_text(args.need, translator), now)
+        return 0
+    if args.json:
+        _show(args, where, ranked, "", now)
+        return 0
+    print(f"{where.label}{' (approximate)' if where.approximate else ''}")
+    if where.others:
+        print(f"(also: {', '.join(where.others)})")
+    for number, item in enumerate(ranked, start=1):
+        print(f"\n{number}. " + card(item, args.lang, now, translator=translator))
+    return 0
+
+
+def _show(
+    args: argparse.Namespace,
+    where: Where | None,
+    ranked: list[Ranked],
+    fallback: str,
+    now: datetime,
+) -> None:
+    if args.json:
+        out = {
+            "where": where.as_json() if where else None,
+            "now": now.isoformat(),
+            "places": [item.as_json() for item in ranked],
+        }
+        if fallback:
+            out["fallback"] = fallback
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(fallback)

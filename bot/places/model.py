@@ -1,0 +1,89 @@
+"""A place where a person helps, as stored and ranked; the national vocabulary it speaks."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple, dataclass, fields
+
+SEPARATOR = "|"
+"""Multi-valued fields are stored joined by `|`, as in version 1 of the national standard."""
+
+# Services (national standard v1.0.2, field `services`).
+DEMARCHES = "Aide aux démarches administratives"
+PARENTALITE = "Parentalité et éducation avec le numérique"
+OUTILS = "Maîtrise des outils numériques du quotidien"
+INSERTION = "Insertion professionnelle via le numérique"
+SECURITE = "Utilisation sécurisée du numérique"
+LOISIRS = "Loisirs et créations numériques"
+COMPREHENSION = "Compréhension du monde numérique"
+ACCES = "Accès internet et matériel informatique"
+MATERIEL = "Acquisition de matériel informatique à prix solidaire"
+
+# National programmes (field `dispositif_programmes_nationaux`).
+FRANCE_SERVICES = "France Services"
+AIDANTS_CONNECT = "Aidants Connect"
+CONSEILLERS_NUMERIQUES = "Conseillers numériques"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One place, in the shape both the database row and the cards use."""
+
+    source: str
+    source_id: str
+    name: str
+    lat: float
+    lon: float
+    address: str = ""
+    address_more: str = ""
+    postal_code: str = ""
+    commune: str = ""
+    phone: str = ""
+    opening_hours: str = ""
+    raw_hours: str = ""
+    notes: str = ""
+    services: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    free: bool | None = None
+    mobile: bool = False
+    booking_url: str = ""
+    website: str = ""
+    origin: str = ""
+    updated: str = ""
+
+    def fingerprint(self) -> str:
+        """Digest of everything but the source key: equal digests mean nothing changed."""
+        content = repr(astuple(self)[2:])
+        return hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
+
+    def row(self) -> tuple:
+        """The values of the `places` columns, in `COLUMNS` order (fingerprint excluded)."""
+        values = []
+        for value in astuple(self):
+            if isinstance(value, tuple):
+                value = SEPARATOR.join(value)
+            elif isinstance(value, bool):
+                value = int(value)
+            values.append(value)
+        return tuple(values)
+
+    @classmethod
+    def from_row(cls, row) -> Place:
+        values = {}
+        for field, value in zip(fields(cls), row, strict=False):
+            if field.name in ("services", "programmes", "languages"):
+                value = tuple(v for v in (value or "").split(SEPARATOR) if v)
+            elif field.name == "free":
+                value = None if value is None else bool(value)
+            elif field.name == "mobile":
+                value = bool(value)
+            values[field.name] = value
+        return cls(**values)
+
+    @property
+    def commune_line(self) -> str:
+        return " ".join(part for part in (self.postal_code, self.commune) if part)
+
+
+COLUMNS = tuple(f.name for f in fields(Place))
