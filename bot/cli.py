@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     i18n_check = i18n_commands.add_parser("check", help="links, numbers and SMS cost of a language")
     i18n_check.add_argument("langs", nargs="*", metavar="LANG")
 
+    from bot.places.cli import register as register_places
+
+    register_places(commands)
+
     serve = commands.add_parser("serve", help="run the HTTP service (health, webhooks)")
     serve.add_argument(
         "--listen", metavar="HOST:PORT", help="default: RELAIS_LISTEN or 127.0.0.1:8000"
@@ -239,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "i18n":
             return i18n_command(args)
+        if args.command == "places":
+            from bot.places.cli import run as run_places
+
+            return run_places(args, _settings(args))
         if args.command == "flows":
             if args.flows_command == "check":
                 return flows_check(args.paths)

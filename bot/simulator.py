@@ -104,7 +104,7 @@ class Simulator:
             event,
             external_id=None if external_id is None else str(external_id),
             now=now,
-            lang=self.lang,
+            lang=self.lang or None,
         )
         out: dict[str, Any] = {
             "replies": [render(self.channel, r) for r in handled.replies],

@@ -22,8 +22,9 @@ NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    """The engine on the small test flows (stable whatever the shipped content says)."""
-    return Engine(load_flows([FIXTURE_FLOWS]), Catalogs())
+    """The engine on the small test flows, in French only (no catalogs in tests/fixtures):
+    stable whatever the shipped content and translations say."""
+    return Engine(load_flows([FIXTURE_FLOWS]), Catalogs(TESTS / "fixtures"))
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ async def test_state_is_in_the_database_not_in_memory(engine: Engine, db_path: P
 
     other_process = await open_database(db_path)
     handled = await Conversations(other_process, engine).handle(
-        "sms", "+33600000001", Text("oui"), now=NOON + timedelta(minutes=1)
+        "sms", "+33600000001", Text("oui"), now=NOON + timedelta(minutes=1), lang="fr"
     )
     assert handled.session.node == "marche"
     await other_process.close()

@@ -35,7 +35,9 @@ class Resident:
         self.session = None
 
     async def send(self, event) -> None:
-        handled = await self.conversations.handle(self.channel, "golden", event, now=NOON)
+        handled = await self.conversations.handle(
+            self.channel, "golden", event, now=NOON, lang="fr"
+        )
         self.session = handled.session
         rendered = [render(self.channel, reply) for reply in handled.replies]
         assert rendered, f"no reply to {event!r}"

@@ -18,6 +18,8 @@ def simulate(db: Path, lines: list, *args: str, env: dict | None = None) -> list
     payload = "".join(
         (line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines
     )
+    if "--lang" not in args:
+        args = (*args, "--lang", "fr")
     result = relais_command(
         "simulate", "--db", str(db), *args, input=payload, env={**FIXTURES, **(env or {})}
     )
@@ -30,7 +32,7 @@ class Simulator:
 
     def __init__(self, db: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "simulate", "--db", str(db), *args],
+            [sys.executable, "-m", "bot.cli", "simulate", "--db", str(db), "--lang", "fr", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -146,22 +148,27 @@ def test_now_option_drives_the_idle_restart(db_path: Path) -> None:
 
 def test_sigkill_between_two_messages_loses_nothing(db_path: Path) -> None:
     first = Simulator(db_path, "--channel", "sms")
-    first.send({"text": "salut"})
-    assert first.send({"text": "1", "id": "sms-2"})["node"] == "compte"
-    first.kill()
+    try:
+        first.send({"text": "salut"})
+        assert first.send({"text": "1", "id": "sms-2"})["node"] == "compte"
+    finally:
+        first.kill()
 
     second = Simulator(db_path, "--channel", "sms")
-    replay = second.send({"text": "1", "id": "sms-2"})
-    assert replay["duplicate"] and replay["node"] == "compte"
-    answer = second.send({"text": "oui", "id": "sms-3"})
-    assert answer["node"] == "marche"
-    assert answer["replies"][-1]["text"].startswith("Est-ce que ça a marché ?")
-    second.kill()
+    try:
+        replay = second.send({"text": "1", "id": "sms-2"})
+        assert replay["duplicate"] and replay["node"] == "compte"
+        answer = second.send({"text": "oui", "id": "sms-3"})
+        assert answer["node"] == "marche"
+        assert answer["replies"][-1]["text"].startswith("Est-ce que ça a marché ?")
+    finally:
+        second.kill()
 
 
 def test_chat_shows_numbered_menus_and_segment_counts(db_path: Path) -> None:
-    result = relais_command("chat", "--db", str(db_path), input="bonjour\n1\n", env=FIXTURES)
+    result = relais_command("chat", "--db", str(db_path), input="bonjour\n1\n1\n", env=FIXTURES)
     assert result.returncode == 0, result.stderr
+    assert "1. Français" in result.stdout and "(2 SMS, UCS-2)" in result.stdout
     assert "1. Démarche" in result.stdout
     assert "(1 SMS, GSM-7)" in result.stdout
     assert "Avez-vous un compte ?" in result.stdout
@@ -169,7 +176,15 @@ def test_chat_shows_numbered_menus_and_segment_counts(db_path: Path) -> None:
 
 def test_chat_in_telegram_view_shows_buttons(db_path: Path) -> None:
     result = relais_command(
-        "chat", "--channel", "telegram", "--db", str(db_path), input="salut\n", env=FIXTURES
+        "chat",
+        "--channel",
+        "telegram",
+        "--db",
+        str(db_path),
+        "--lang",
+        "fr",
+        input="salut\n",
+        env=FIXTURES,
     )
     assert "[1. Démarche]  [2. Santé]" in result.stdout
 
@@ -187,3 +202,21 @@ def test_bad_flows_stop_the_start_with_the_reason(db_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "unknown target 'nowhere'" in result.stderr
+
+
+def test_sms_first_contact_asks_the_language_in_each_script(db_path: Path) -> None:
+    out = simulate(db_path, [{"text": "bonjour"}, {"text": "1"}], "--channel", "sms", "--lang", "")
+    menu = out[0]["replies"][0]["text"]
+    assert "1. Français" in menu and "2. English" in menu and "العربية" in menu
+    assert out[0]["replies"][0]["encoding"] == "UCS-2"
+    assert out[1]["replies"][0]["text"].startswith("Bonjour, je suis Relais")
+    assert out[1]["node"] == "accueil"
+
+
+def test_telegram_uses_the_language_the_app_reports(db_path: Path) -> None:
+    out = simulate(db_path, [{"text": "/start"}], "--channel", "telegram", "--lang", "en-GB")
+    assert out[0]["replies"][0]["lang"] == "en"
+    other = simulate(
+        db_path, [{"text": "/start"}], "--channel", "telegram", "--user", "u2", "--lang", "pt-BR"
+    )
+    assert other[0]["replies"][0]["lang"] == "fr"

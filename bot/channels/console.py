@@ -17,8 +17,7 @@ def show(channel: str, reply: Reply) -> str:
     if channel == "sms":
         text = render_sms(reply)
         cost = sms_cost(text)
-        plural = "s" if cost.segments > 1 else ""
-        return f"{text}\n  ({cost.segments} SMS{plural}, {cost.encoding})"
+        return f"{text}\n  ({cost.segments} SMS, {cost.encoding})"
     lines = [reply.text]
     if reply.choices:
         lines.append(

@@ -23,7 +23,7 @@ ERASE_DONE = N_("C'est fait. Vos données sont effacées.")
 ERASE_KEPT = N_("D'accord, rien n'est effacé.")
 
 LANGUAGE_ASK = N_("Choisissez votre langue.")
-FIRST_LANGUAGE_ASK = "Relais : choisissez votre langue / choose your language"
+FIRST_LANGUAGE_ASK = "Relais. Langue / Language:"
 """Shown before any language is known, so it is not translated."""
 LANGUAGE_SET = N_("C'est noté : je vous écris en français.")
 

@@ -55,7 +55,8 @@ def load_domain(folder: Path, domain: str) -> Translations | None:
             return Translations(handle, domain=domain)
     if not po.is_file():
         return None
-    log.warning("%s is newer than its .mo: run `relais i18n compile`", po)
+    if mo.is_file():
+        log.warning("%s is newer than its .mo: run `relais i18n compile`", po)
     with po.open("rb") as handle:
         catalog = read_po(handle)
     buffer = io.BytesIO()

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 
 from bot.config import Settings
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Translator
 from bot.places.cards import card, fallback_text
 from bot.places.geo import Where
 from bot.places.hours import local
@@ -77,7 +77,7 @@ def _time(raw: str | None) -> datetime | None:
 
 
 def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
-    translator = Catalogs().get(args.lang)
+    translator = Translator(args.lang) if args.lang == "fr" else Catalogs().get(args.lang)
     if not len(index):
         print("relais: no places imported yet (run: relais places import)", file=sys.stderr)
         _show(args, None, [], fallback_text(args.need, translator), now)
