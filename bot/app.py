@@ -10,6 +10,7 @@ from bot.conversations import Conversations
 from bot.engine import Engine
 from bot.flows import load_flows
 from bot.i18n import Catalogs
+from bot.places import PlaceIndex
 from bot.store import Database, open_database
 
 
@@ -24,15 +25,21 @@ class Relais:
         await self.db.close()
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine:
     flows = load_flows(list(settings.flows) or None)
-    return Engine(flows, Catalogs(), idle_after=settings.idle_after)
+    return Engine(flows, Catalogs(), idle_after=settings.idle_after, places=places)
 
 
 async def start(settings: Settings) -> Relais:
+    """Load everything once: flows, catalogs, the database and the help places in it."""
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    engine = build_engine(settings)
     db = await open_database(settings.db)
+    try:
+        places = await PlaceIndex.load(db)
+        engine = build_engine(settings, places)
+    except BaseException:
+        await db.close()
+        raise
     return Relais(settings, engine, db, Conversations(db, engine))

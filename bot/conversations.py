@@ -14,11 +14,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.engine import Engine, Event, Outcome, Reply, Session
+from bot.engine import Engine, Event, Outcome, Reply, Session, texts
 from bot.store import Database
 from bot.store.sessions import delete_session, first_delivery, load_session, save_session
 
 log = logging.getLogger(__name__)
+
+
+class _EngineFailure(Exception):
+    """A bug in the engine or the flows: the transaction is rolled back, the person told."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__("engine failure")
+        self.session = session
+        self.lang = session.lang or "fr"
 
 
 @dataclass(frozen=True)
@@ -46,16 +55,26 @@ class Conversations:
         """Process one message from one person, after the ones that came before it."""
         now = now or datetime.now(UTC)
         stamp = now.timestamp()
-        async with self.db.transaction(begin=False) as conn:
-            message_id = external_id or uuid.uuid4().hex
-            session = await first_delivery(conn, channel, user_id, message_id, stamp)
-            if session is None:
-                return Handled((), await load_session(conn, channel, user_id), duplicate=True)
-            if session.is_new:
-                session.lang = self.engine.start_language(lang)
-            outcome = self.engine.step(session, event, now)
-            await self._apply(conn, channel, user_id, outcome, stamp)
+        try:
+            async with self.db.transaction(begin=False) as conn:
+                message_id = external_id or uuid.uuid4().hex
+                session = await first_delivery(conn, channel, user_id, message_id, stamp)
+                if session is None:
+                    return Handled((), await load_session(conn, channel, user_id), duplicate=True)
+                if session.is_new:
+                    session.lang = self.engine.start_language(lang)
+                outcome = self._step(session, event, now)
+                await self._apply(conn, channel, user_id, outcome, stamp)
+        except _EngineFailure as failure:
+            log.exception("the engine failed on a %s message; nothing was saved", channel)
+            return Handled((Reply(texts.FAILURE, lang=failure.lang),), failure.session)
         return Handled(outcome.replies, outcome.session)
+
+    def _step(self, session: Session, event: Event, now: datetime) -> Outcome:
+        try:
+            return self.engine.step(session, event, now)
+        except Exception as exc:
+            raise _EngineFailure(session) from exc
 
     async def peek(self, channel: str, user_id: str) -> Session:
         """The saved state of a conversation, without changing it."""

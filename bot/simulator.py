@@ -42,6 +42,16 @@ def render(channel: str, reply: Reply) -> dict[str, Any]:
         out = {"text": for_display(reply.text, reply.lang), "choices": list(reply.choices)}
         if reply.link:
             out["link"] = {"label": reply.link[0], "url": reply.link[1]}
+        if reply.place:
+            place = reply.place
+            out["venue"] = {
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "title": place.title,
+                "address": place.address,
+            }
+        if reply.ask_location:
+            out["ask_location"] = True
     out["lang"] = reply.lang
     out["direction"] = direction(reply.lang)
     return out

@@ -25,6 +25,10 @@ def show(channel: str, reply: Reply) -> str:
         )
     if reply.link:
         lines.append(f"  [🔗 {reply.link[0]}: {reply.link[1]}]")
+    if reply.place:
+        lines.append(f"  [📍 map: {reply.place.latitude:.5f}, {reply.place.longitude:.5f}]")
+    if reply.ask_location:
+        lines.append("  [📍 Share my location]")
     return "\n".join(lines)
 
 

@@ -20,5 +20,7 @@ def sms_text(text: str, choices: Sequence[str] = (), url: str | None = None) -> 
 
 
 def render_sms(reply: Reply) -> str:
-    text = sms_text(reply.text, reply.choices, reply.link[1] if reply.link else None)
+    """The reply as one SMS text; a help place as its short card (two segments at most)."""
+    body = reply.place.compact if reply.place else reply.text
+    text = sms_text(body, reply.choices, reply.link[1] if reply.link else None)
     return for_display(text, reply.lang)

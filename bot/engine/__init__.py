@@ -2,7 +2,18 @@
 
 from bot.engine.core import Engine
 from bot.engine.events import Button, Event, Location, Text
-from bot.engine.outcome import Effect, Outcome, Reply
+from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
 
-__all__ = ["Button", "Effect", "Engine", "Event", "Location", "Outcome", "Reply", "Session", "Text"]
+__all__ = [
+    "Button",
+    "Effect",
+    "Engine",
+    "Event",
+    "Location",
+    "Outcome",
+    "PlaceView",
+    "Reply",
+    "Session",
+    "Text",
+]

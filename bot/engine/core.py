@@ -10,12 +10,13 @@ from bot.engine import texts
 from bot.engine.commands import Command, find_command
 from bot.engine.events import Button, Event, Location, Text
 from bot.engine.matching import match_choice
-from bot.engine.outcome import Effect, Outcome, Reply
+from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
 from bot.engine.validators import VALIDATORS
-from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Question
+from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Places, Question
 from bot.i18n import Catalogs, Translator
 from bot.languages import SOURCE_LANGUAGE, native_name
+from bot.places import PlaceIndex, card, fallback_text, venue
 from bot.text import clean
 
 ERASE_KEY = "!erase"
@@ -29,15 +30,17 @@ class Engine:
     flows: FlowSet
     catalogs: Catalogs = field(default_factory=Catalogs)
     idle_after: timedelta = timedelta(hours=24)
+    places: PlaceIndex | None = None
+    """Help places, loaded once at start-up: looking them up does no I/O."""
 
     def step(self, session: Session, event: Event, now: datetime) -> Outcome:
-        turn = _Turn(self, dataclasses.replace(session))
-        turn.run(event, now)
+        turn = _Turn(self, dataclasses.replace(session), now)
+        turn.run(event)
         return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
 
     def choices(self, session: Session) -> tuple[str | None, tuple[str, ...]]:
         """The buttons the resident has in front of them now: (question key, labels)."""
-        turn = _Turn(self, session)
+        turn = _Turn(self, session, datetime.now().astimezone())
         if session.pending == "language":
             turn.ask_language()
         elif session.pending == "first-language":
@@ -63,7 +66,8 @@ class Engine:
 class _Turn:
     """The work of one step: the state being changed, the replies and effects gathered."""
 
-    def __init__(self, engine: Engine, session: Session) -> None:
+    def __init__(self, engine: Engine, session: Session, now: datetime) -> None:
+        self.now = now
         self.flows = engine.flows
         self.engine = engine
         self.s = session
@@ -73,8 +77,8 @@ class _Turn:
 
     # -- entry ------------------------------------------------------------------------------
 
-    def run(self, event: Event, now: datetime) -> None:
-        s = self.s
+    def run(self, event: Event) -> None:
+        s, now = self.s, self.now
         new = s.is_new
         idle = not new and now.timestamp() - s.last_seen > self.engine.idle_after.total_seconds()
         was_stopped = s.stopped
@@ -146,6 +150,8 @@ class _Turn:
             self.add(self.flow_text(node, node.text))
             if self.s.misses >= 2:
                 self.say(texts.TYPE_HELP)
+        elif isinstance(node, Places):
+            self.add(self.flow_text(node, node.text), ask_location=True)
         else:
             self.say(texts.CONTINUE)
 
@@ -184,6 +190,9 @@ class _Turn:
                 link = (self.flow_text(node, node.label), node.url)
                 self.add(self.flow_text(node, node.text), link=link)
                 node_id = node.next
+            elif isinstance(node, Places) and not self.engine.places:
+                self.add(fallback_text(self.topic(), self.tr))
+                node_id = node.next
             elif isinstance(node, Handoff):
                 if node.text:
                     self.add(self.flow_text(node, node.text))
@@ -201,14 +210,26 @@ class _Turn:
         s.flow, s.node = main.id, main.start
         self.ask(main.nodes[main.start])
 
+    def topic(self) -> str:
+        """The administration the person was dealing with most recently (or "other")."""
+        topics = [
+            self.step_topic(*step) for step in [*self.s.path, [self.s.flow, self.s.node, None]]
+        ]
+        return next((t for t in reversed(topics) if t not in (None, "other")), "other")
+
+    def step_topic(self, flow_id: str, node_id: str, answer: int | str | None) -> str | None:
+        node = self.flows.get(flow_id, node_id)
+        if node is None:
+            return None
+        picked = isinstance(node, Question) and isinstance(answer, int)
+        if picked and answer < len(node.choices) and node.choices[answer].topic:
+            return node.choices[answer].topic
+        return self.flows.flows[flow_id].topic
+
     def handoff_data(self) -> dict:
         """What the mediator needs: the topic, the path taken and where the person got stuck."""
-        topics = [
-            self.flows.flows[step[0]].topic for step in self.s.path if step[0] in self.flows.flows
-        ]
-        topic = next((t for t in reversed(topics) if t != "other"), "other")
         stuck = next((step for step in reversed(self.s.path) if step[2] is None), None)
-        return {"topic": topic, "lang": self.s.lang, "path": self.s.path, "stuck": stuck}
+        return {"topic": self.topic(), "lang": self.lang, "path": self.s.path, "stuck": stuck}
 
     def choose(self, node: Question, index: int) -> None:
         if index >= len(node.choices):
@@ -226,6 +247,8 @@ class _Turn:
             self.answer_question(node, event)
         elif isinstance(node, Input):
             self.answer_input(node, event)
+        elif isinstance(node, Places):
+            self.answer_places(node, event)
         else:
             self.restart(event.text if isinstance(event, Text) else None)
 
@@ -260,6 +283,40 @@ class _Turn:
         self.s.remember(self.s.flow, node.id, value)
         self.s.push_back(self.s.flow, node.id)
         self.enter(self.s.flow, node.next)
+
+    def answer_places(self, node: Places, event: Event) -> None:
+        index = self.engine.places
+        if isinstance(event, Text):
+            where = index.resolve(event.text)
+        elif isinstance(event, Location):
+            where = index.at(event.lat, event.lon)
+        else:
+            self.say(texts.STALE_BUTTON)
+            self.ask(node)
+            return
+        if where is None:
+            self.s.misses += 1
+            if self.s.misses < 2:
+                self.say(texts.PLACE_NOT_FOUND)
+                self.ask(node)
+                return
+            self.add(fallback_text(self.topic(), self.tr))
+        else:
+            self.show_places(where)
+        self.s.remember(self.s.flow, node.id, where.postal_code or where.label if where else "")
+        self.s.push_back(self.s.flow, node.id)
+        self.enter(self.s.flow, node.next)
+
+    def show_places(self, where) -> None:
+        ranked = self.engine.places.nearest(where, self.topic(), self.lang, self.now)
+        if not ranked:
+            self.add(fallback_text(self.topic(), self.tr))
+            return
+        self.add(self.tr.text(texts.PLACES_NEAR).format(place=where.label))
+        for found in ranked:
+            compact = card(found, self.lang, self.now, translator=self.tr, compact=True)
+            view = PlaceView(compact, **venue(found))
+            self.add(card(found, self.lang, self.now, translator=self.tr), place=view)
 
     def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
         self.s.misses += 1

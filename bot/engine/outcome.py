@@ -9,6 +9,17 @@ from bot.engine.session import Session
 
 
 @dataclass(frozen=True)
+class PlaceView:
+    """A help place in a reply: the short SMS card and the pin Telegram can show."""
+
+    compact: str
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to the resident. Channels decide how choices and links look."""
 
@@ -19,6 +30,9 @@ class Reply:
     link: tuple[str, str] | None = None
     """(label, https URL) of an official page."""
     lang: str = "fr"
+    ask_location: bool = False
+    """The reply asks where the person is: Telegram offers a "share my location" button."""
+    place: PlaceView | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ EMPTY_MESSAGE = N_("Votre message est vide.")
 CONTINUE = N_("Pour continuer, écrivez MENU.")
 NOTHING_BEFORE = N_("Il n'y a pas de question avant. Voici le menu.")
 
+FAILURE = "Désolé, un problème technique est arrivé. Réessayez plus tard, ou écrivez AIDE."
+"""Said when the engine itself fails; not translated, as the catalogs may be the cause."""
+
 STOPPED = N_("D'accord. Relais ne vous écrira plus. Pour revenir, écrivez MENU.")
 RESTARTED = N_("Content de vous revoir.")
 
@@ -31,6 +34,11 @@ RETRY_POSTAL_CODE = N_("Le code postal a 5 chiffres. Exemple : 93200")
 RETRY_YES_NO = N_("Répondez oui ou non.")
 RETRY_NUMBER = N_("Écrivez seulement un nombre. Exemple : 3")
 RETRY_TEXT = N_("Écrivez votre réponse en quelques mots.")
+
+PLACE_NOT_FOUND = N_(
+    "Je ne trouve pas ce lieu. Écrivez un code postal ou une ville. Exemple : 93200"
+)
+PLACES_NEAR = N_("Voici des lieux d'aide près de {place} :")
 
 YES_WORDS = N_("oui|o|ouais|yes|ok|d'accord|1")
 NO_WORDS = N_("non|n|no|2")

@@ -12,6 +12,7 @@ from bot.flows.model import (
     Link,
     Message,
     Node,
+    Places,
     Question,
 )
 from bot.flows.problems import FlowError
@@ -28,6 +29,7 @@ __all__ = [
     "Link",
     "Message",
     "Node",
+    "Places",
     "Question",
     "load_flows",
 ]

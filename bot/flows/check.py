@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from bot.channels.segments import sms_cost
-from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Question
+from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question
 from bot.flows.problems import Problem
 from bot.flows.reader import ParsedFile
 from bot.flows.writing import (
@@ -91,7 +91,7 @@ def _jump_entries(flows) -> dict[str, set[str]]:
 def _successors(node: Node) -> list[str | None]:
     if isinstance(node, Question):
         return [c.next for c in node.choices]
-    if isinstance(node, Message | Link | Input):
+    if isinstance(node, Message | Link | Input | Places):
         return [node.next]
     return []
 
@@ -204,7 +204,7 @@ def _dead_ends(flow: Flow, node: Node) -> Iterator[Problem]:
                     choice.line or node.line,
                     f"dead end: choice {i + 1} of question '{node.id}' leads nowhere (add next)",
                 )
-    elif isinstance(node, Message | Link | Input) and node.next is None:
+    elif isinstance(node, Message | Link | Input | Places) and node.next is None:
         yield Problem(
             flow.path,
             node.line,

@@ -21,6 +21,7 @@ class Choice:
     next: str | None
     words: tuple[str, ...] = ()
     line: int = 0
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,14 @@ class Link(NodeBase):
 
 
 @dataclass(frozen=True)
+class Places(NodeBase):
+    """Asks where the person is, shows the nearest help places, goes on to `next`."""
+
+    text: str
+    next: str | None
+
+
+@dataclass(frozen=True)
 class Jump(NodeBase):
     flow: str
     node: str | None = None
@@ -74,13 +83,14 @@ class End(NodeBase):
     text: str | None = None
 
 
-Node = Message | Question | Input | Link | Jump | Handoff | End
+Node = Message | Question | Input | Link | Places | Jump | Handoff | End
 
 KIND_OF: dict[str, type[NodeBase]] = {
     "message": Message,
     "question": Question,
     "input": Input,
     "link": Link,
+    "places": Places,
     "jump": Jump,
     "handoff": Handoff,
     "end": End,

@@ -25,6 +25,7 @@ from bot.flows.model import (
     Link,
     Message,
     Node,
+    Places,
     Question,
 )
 from bot.flows.problems import Problem
@@ -188,6 +189,7 @@ def _build_node(raw: dict) -> Node:
                 next=c.get("next"),
                 words=tuple(c.get("words", ())),
                 line=getattr(c, "line", 0),
+                topic=c.get("topic"),
             )
             for c in raw["choices"]
         )
@@ -205,6 +207,8 @@ def _build_node(raw: dict) -> Node:
         return Link(
             **common, text=raw["text"], url=raw["url"], label=raw["label"], next=raw.get("next")
         )
+    if kind is Places:
+        return Places(**common, text=raw["text"], next=raw.get("next"))
     if kind is Jump:
         return Jump(**common, flow=raw["flow"], node=raw.get("node"))
     if kind is Handoff:

@@ -6,7 +6,19 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 
-from bot.flows.model import End, Flow, FlowSet, Handoff, Input, Jump, Link, Message, Node, Question
+from bot.flows.model import (
+    End,
+    Flow,
+    FlowSet,
+    Handoff,
+    Input,
+    Jump,
+    Link,
+    Message,
+    Node,
+    Places,
+    Question,
+)
 
 SHAPES = {
     Question: ('{"', '"}'),
@@ -20,6 +32,7 @@ KIND = {
     Question: "question",
     Input: "input",
     Link: "link",
+    Places: "places",
     Jump: "jump",
     Handoff: "handoff",
     End: "end",
@@ -48,7 +61,7 @@ def _edges(node: Node) -> Iterator[tuple[str, str | None]]:
         for choice in node.choices:
             if choice.next:
                 yield choice.next, choice.label
-    elif isinstance(node, Message | Link | Input) and node.next:
+    elif isinstance(node, Message | Link | Input | Places) and node.next:
         yield node.next, None
 
 
@@ -145,6 +158,8 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
         out += [f"Continues in flow `{node.flow}` at `{target}`.", ""]
     if isinstance(node, Handoff):
         out += ["Hands the person over to a mediator.", ""]
+    if isinstance(node, Places):
+        out += ["Shows the 3 nearest help places (or the phone line when none is near).", ""]
     next_id = getattr(node, "next", None)
     if next_id and not isinstance(node, Question):
         out += [f"Then → [{next_id}](#{flow.id}-{next_id})", ""]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.channels.segments import sms_cost
 from bot.channels.sms import sms_text
-from bot.flows.model import End, Flow, Handoff, Input, Link, Message, Node, Question
+from bot.flows.model import End, Flow, Handoff, Input, Link, Message, Node, Places, Question
 
 MAX_SENTENCE_WORDS = 20
 MAX_AVERAGE_WORDS = 12
@@ -66,7 +66,7 @@ def sms_of(node: Node) -> str | None:
         return sms_text(node.text, [c.label for c in node.choices])
     if isinstance(node, Link):
         return sms_text(node.text, url=node.url)
-    if isinstance(node, Message | Input):
+    if isinstance(node, Message | Input | Places):
         return node.text
     if isinstance(node, Handoff | End):
         return node.text

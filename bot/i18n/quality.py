@@ -14,8 +14,8 @@ from bot.flows.writing import sms_of
 from bot.i18n import Catalogs, Translator
 
 MAX_SEGMENTS_TRANSLATED = 4
-_FACTS = re.compile(r"https?://[^\s\"')]+|\b\d{2,}\b")
-"""Links and numbers (phone lines, dates, amounts) must survive translation unchanged."""
+_FACTS = re.compile(r"https?://[^\s\"')]+|\b\d{2,}\b|\{\w+\}")
+"""Links, numbers (phone lines, dates, amounts) and {placeholders} must survive unchanged."""
 
 
 @dataclass(frozen=True)

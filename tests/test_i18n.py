@@ -1,0 +1,191 @@
+"""Every resident in their own language: complete catalogs, safe translations, language choice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.channels.bidi import LRI, PDI, RLM, for_display
+from bot.engine import Engine, Session, Text
+from bot.engine.commands import WORDS, Command, find_command
+from bot.flows import load_flows
+from bot.i18n import Catalogs, Translator, missing_texts, workflow
+from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, lost_facts, reply_costs
+from bot.languages import native_name
+from bot.paths import LOCALES
+from tests.conftest import NOON, relais_command
+
+SHIPPED = ["en", "ar", "prs", "ps", "uk", "ru", "ti"]
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs()
+
+
+def test_the_eight_languages_are_shipped() -> None:
+    assert workflow.languages() == SHIPPED
+
+
+def test_templates_are_up_to_date_with_code_and_flows(tmp_path: Path) -> None:
+    workflow.extract(locales=tmp_path)
+    for domain in ("bot", "flows"):
+        fresh = {(m.context, m.id) for m in workflow.read_catalog(tmp_path / f"{domain}.pot")}
+        shipped = {(m.context, m.id) for m in workflow.read_catalog(LOCALES / f"{domain}.pot")}
+        assert fresh == shipped, f"run `relais i18n update`: {domain}.pot is out of date"
+
+
+@pytest.mark.parametrize("row", workflow.status()[1:], ids=lambda row: row.lang)
+def test_no_shipped_language_misses_a_text(row: workflow.Status) -> None:
+    assert (row.missing, row.fuzzy) == (0, 0), (
+        f"{row.lang}: {row.missing} missing, {row.fuzzy} fuzzy"
+    )
+    assert row.review.startswith(("draft", "reviewed")), row.review
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_translations_keep_links_numbers_and_placeholders(lang: str) -> None:
+    assert workflow.catalog_problems(lang) == []
+
+
+def test_no_reply_costs_more_than_four_sms_in_any_language(catalogs: Catalogs) -> None:
+    flows = load_flows()
+    too_long = [c for c in reply_costs(flows, catalogs) if c.segments > MAX_SEGMENTS_TRANSLATED]
+    assert too_long == []
+
+
+def test_lost_facts_are_spotted() -> None:
+    assert lost_facts("Appelez le 3230 ou https://www.caf.fr", "Call https://www.caf.fr") == [
+        "3230"
+    ]
+    assert lost_facts("à {distance}", "{distance} away") == []
+    assert lost_facts("à {distance}", "far") == ["{distance}"]
+
+
+def test_a_missing_translation_shows_french_and_is_counted() -> None:
+    before = missing_texts["xx"]
+    assert Translator("xx").text("Bonjour", "menu/accueil") == "Bonjour"
+    assert missing_texts["xx"] == before + 1
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("en-US", "en"),
+        ("en_GB", "en"),
+        ("ar", "ar"),
+        ("uk-UA", "uk"),
+        ("ru", "ru"),
+        ("fa", "prs"),
+        ("fa-AF", "prs"),
+        ("ps", "ps"),
+        ("ti-ER", "ti"),
+        ("pt-BR", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_telegram_language_is_negotiated(catalogs: Catalogs, reported, expected) -> None:
+    assert catalogs.negotiate(reported) == expected
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_global_commands_work_in_each_languages_own_words(lang: str, catalogs: Catalogs) -> None:
+    translator = catalogs.get(lang)
+    seen: dict[str, Command] = {}
+    for command, french in WORDS.items():
+        own = [w for w in translator.text(french).split("|") if w not in french.split("|")]
+        assert own, f"{lang} has no word of its own for {command.name}"
+        for word in own:
+            assert find_command(word, translator) in (command, seen.get(word)), (lang, word)
+            seen.setdefault(word, command)
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_the_language_word_opens_the_language_menu(lang: str, catalogs: Catalogs) -> None:
+    engine = Engine(load_flows(), catalogs)
+    session = engine.step(Session(lang=lang), Text("bonjour"), NOON).session
+    word = catalogs.get(lang).text(WORDS[Command.LANGUAGE]).split("|")[0]
+    outcome = engine.step(session, Text(word.upper()), NOON)
+    assert outcome.session.pending == "language"
+    assert native_name("ar") in outcome.replies[-1].choices
+    chosen = engine.step(outcome.session, Text(native_name("uk")), NOON)
+    assert chosen.session.lang == "uk"
+    assert all(r.lang == "uk" for r in chosen.replies)
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_the_main_menu_is_fully_translated(lang: str, catalogs: Catalogs) -> None:
+    engine = Engine(load_flows(), catalogs)
+    outcome = engine.step(Session(lang=lang), Text("bonjour"), NOON)
+    menu = outcome.replies[-1]
+    french = Engine(load_flows(), catalogs).step(Session(lang="fr"), Text("bonjour"), NOON)
+    assert menu.text != french.replies[-1].text
+    assert all(r.text for r in outcome.replies)
+
+
+def test_an_answer_in_the_residents_words_picks_the_choice(catalogs: Catalogs) -> None:
+    engine = Engine(load_flows(), catalogs)
+    session = engine.step(Session(lang="uk"), Text("привіт"), NOON).session
+    translator = catalogs.get("uk")
+    menu = engine.flows.flows["menu"].nodes["accueil"]
+    label = translator.text(menu.choices[0].label, "menu/accueil")
+    assert engine.step(session, Text(label.upper()), NOON).session.flow == "caf"
+
+
+def test_rtl_replies_isolate_numbers_and_links() -> None:
+    shown = for_display("اتصل بـ 3230 أو https://www.caf.fr", "ar")
+    assert shown.startswith(RLM)
+    assert f"{LRI}3230{PDI}" in shown and f"{LRI}https://www.caf.fr{PDI}" in shown
+    assert for_display("Appelez le 3230", "fr") == "Appelez le 3230"
+
+
+def test_simulator_marks_arabic_replies_right_to_left(db_path: Path) -> None:
+    result = relais_command(
+        "simulate",
+        "--channel",
+        "sms",
+        "--lang",
+        "ar",
+        "--db",
+        str(db_path),
+        input='{"text": "مرحبا"}\n',
+    )
+    reply = __import__("json").loads(result.stdout)["replies"][-1]
+    assert (reply["lang"], reply["direction"], reply["encoding"]) == ("ar", "rtl", "UCS-2")
+
+
+def test_sms_first_reply_lists_languages_then_menu_in_the_chosen_one(db_path: Path) -> None:
+    result = relais_command(
+        "simulate",
+        "--channel",
+        "sms",
+        "--db",
+        str(db_path),
+        input='{"text": "salam"}\n{"text": "3"}\n',
+    )
+    first, second = (__import__("json").loads(line) for line in result.stdout.splitlines())
+    assert "3. العربية" in first["replies"][0]["text"]
+    assert second["replies"][-1]["lang"] == "ar"
+    assert second["node"] == "accueil"
+
+
+def test_status_table_shows_counts_and_review_state() -> None:
+    result = relais_command("i18n", "status")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["language", "texts", "translated", "missing", "fuzzy", "review"]
+    assert any(line.startswith("ar العربية") and "draft" in line for line in lines)
+
+
+def test_adding_a_language_is_one_command(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales, ignore=shutil.ignore_patterns("*.mo"))
+    created = workflow.init("tr", locales=locales)
+    assert [p.name for p in created] == ["bot.po", "flows.po"]
+    header = workflow.read_catalog(created[0]).header_comment
+    assert "Review: draft" in header and "native speaker" in header
+    assert "tr" in workflow.languages(locales)
+    assert Catalogs(locales).languages[-1] == "tr"
