@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(serve)
 
+    commands.add_parser("poll", help="Telegram by long polling (development, no public URL)")
+    webhook = commands.add_parser("webhook", help="Telegram webhook registration")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    webhook_commands.add_parser("set", help="register RELAIS_PUBLIC_URL and the secret")
+
     flows = commands.add_parser("flows", help="work with the decision flows")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = flow_commands.add_parser("check", help="check flow files; exit 1 on any error")
@@ -221,21 +226,82 @@ async def _run_with_relais(args: argparse.Namespace) -> int:
             await run(relais, args.channel, args.user, args.lang, now)
         elif args.command == "serve":
             await serve(relais)
+        elif args.command == "poll":
+            await poll(relais)
     finally:
         await relais.close()
     return 0
 
 
 async def serve(relais) -> None:
+    """One process: health, the Telegram webhook and the Twilio webhook, as configured."""
     import uvicorn
 
+    from bot.channels.telegram import TelegramChannel, build_application
     from bot.web.app import create_app
 
-    host, port = relais.settings.listen
+    settings = relais.settings
+    telegram = None
+    if settings.telegram is not None:
+        if not settings.telegram.secret:
+            raise ConfigError("RELAIS_TELEGRAM_SECRET is required to serve the Telegram webhook")
+        application = build_application(settings.telegram)
+        await application.initialize()
+        telegram = TelegramChannel(relais.conversations, application)
+    if settings.twilio is not None and not settings.public_url:
+        raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
+    host, port = settings.listen
     config = uvicorn.Config(
-        create_app(relais), host=host, port=port, log_level=relais.settings.log_level.lower()
+        create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
     )
-    await uvicorn.Server(config).serve()
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        if telegram is not None:
+            await telegram.drain()
+            await telegram.application.shutdown()
+
+
+async def poll(relais) -> None:
+    """Telegram by long polling, for a developer without a public address."""
+    from bot.channels.telegram import TelegramChannel, build_application
+
+    if relais.settings.telegram is None:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
+    application = build_application(relais.settings.telegram, webhook=False)
+    channel = TelegramChannel(relais.conversations, application)
+    async with application:
+        await application.bot.delete_webhook()
+        await application.updater.start_polling()
+        await application.start()
+        print("Polling Telegram; Ctrl-C to stop.", file=sys.stderr)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await channel.drain()
+
+
+async def webhook_set() -> int:
+    from bot.channels.telegram import build_application
+    from bot.web.app import TELEGRAM_PATH
+
+    settings = load_settings()
+    if settings.telegram is None or not settings.telegram.secret:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN and RELAIS_TELEGRAM_SECRET are required")
+    if not settings.public_url.startswith("https://"):
+        raise ConfigError("RELAIS_PUBLIC_URL must be the public https address of relais serve")
+    application = build_application(settings.telegram)
+    url = settings.public_url + TELEGRAM_PATH
+    async with application:
+        await application.bot.set_webhook(
+            url=url,
+            secret_token=settings.telegram.secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    print(f"Telegram will call {url}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "i18n":
             return i18n_command(args)
+        if args.command == "webhook":
+            return asyncio.run(webhook_set())
         if args.command == "places":
             from bot.places.cli import run as run_places
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,25 @@ class Settings:
     idle_after: timedelta = timedelta(hours=24)
     log_level: str = "INFO"
     listen: tuple[str, int] = ("127.0.0.1", 8000)
+    public_url: str = ""
+    telegram: TelegramSettings | None = None
+    twilio: TwilioSettings | None = None
+    sms_segments: int = 3
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    sender: str
+    """A phone number (+33…) or a Messaging Service SID (MG…)."""
+    whatsapp_sender: str = ""
 
 
 def _positive_hours(name: str, default: float) -> timedelta:
@@ -46,6 +66,62 @@ def _listen(name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+_TELEGRAM_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _public_url() -> str:
+    url = _env("RELAIS_PUBLIC_URL").rstrip("/")
+    if url and not re.fullmatch(
+        r"https://[^\s/]+(/\S*)?|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?", url
+    ):
+        raise ConfigError(
+            f"RELAIS_PUBLIC_URL={url!r} must be the https address where this server is reached "
+            "(example: RELAIS_PUBLIC_URL=https://relais.example.org)"
+        )
+    return url
+
+
+def _telegram() -> TelegramSettings | None:
+    token, secret = _env("RELAIS_TELEGRAM_TOKEN"), _env("RELAIS_TELEGRAM_SECRET")
+    if not token and not secret:
+        return None
+    if not _TELEGRAM_TOKEN.fullmatch(token):
+        raise ConfigError(
+            "RELAIS_TELEGRAM_TOKEN is missing or is not a bot token from @BotFather "
+            "(example: 123456:ABC-DEF…)"
+        )
+    if secret and not _TELEGRAM_SECRET.fullmatch(secret):
+        raise ConfigError(
+            "RELAIS_TELEGRAM_SECRET may only hold letters, digits, _ and -, at most 256 "
+            "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return TelegramSettings(token, secret)
+
+
+def _twilio() -> TwilioSettings | None:
+    names = ("RELAIS_TWILIO_ACCOUNT_SID", "RELAIS_TWILIO_AUTH_TOKEN", "RELAIS_TWILIO_SENDER")
+    values = {name: _env(name) for name in names}
+    whatsapp = _env("RELAIS_TWILIO_WHATSAPP_SENDER")
+    if not any(values.values()) and not whatsapp:
+        return None
+    for name, value in values.items():
+        if not value:
+            raise ConfigError(f"{name} is missing: Twilio needs {', '.join(names)}")
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", values[names[0]]):
+        raise ConfigError(f"{names[0]} must look like AC followed by 32 hexadecimal characters")
+    sender = values[names[2]]
+    if not re.fullmatch(r"\+\d{6,15}|MG[0-9a-fA-F]{32}", sender):
+        raise ConfigError(
+            f"{names[2]}={sender!r} must be a number in E.164 (+33…) or a Messaging Service SID"
+        )
+    return TwilioSettings(values[names[0]], values[names[1]], sender, whatsapp)
+
+
 def load_settings(env_file: str | Path = ".env") -> Settings:
     load_dotenv(env_file, override=False)
     flows = os.environ.get("RELAIS_FLOWS", "").strip()
@@ -55,4 +131,15 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
         idle_after=_positive_hours("RELAIS_IDLE_HOURS", 24),
         log_level=os.environ.get("RELAIS_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         listen=_listen("RELAIS_LISTEN"),
+        public_url=_public_url(),
+        telegram=_telegram(),
+        twilio=_twilio(),
+        sms_segments=_segments("RELAIS_SMS_SEGMENTS"),
     )
+
+
+def _segments(name: str) -> int:
+    raw = _env(name) or "3"
+    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of SMS segments from 1 to 10")
+    return int(raw)

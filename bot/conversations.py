@@ -76,6 +76,16 @@ class Conversations:
         except Exception as exc:
             raise _EngineFailure(session) from exc
 
+    async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:
+        """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,
+        a Telegram user who blocked the bot. Nothing is sent to a stopped person."""
+        async with self.db.transaction() as conn:
+            session = await load_session(conn, channel, user_id)
+            if session.stopped != stopped:
+                session.stopped = stopped
+                await save_session(conn, channel, user_id, session, datetime.now(UTC).timestamp())
+        log.info("%s user %s messages", channel, "stopped" if stopped else "accepts")
+
     async def peek(self, channel: str, user_id: str) -> Session:
         """The saved state of a conversation, without changing it."""
         return await load_session(self.db.conn, channel, user_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.engine import texts
 from bot.engine.commands import Command, find_command
-from bot.engine.events import Button, Event, Location, Text
+from bot.engine.events import Button, Event, Location, Text, button_token
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
@@ -255,7 +255,8 @@ class _Turn:
     def answer_question(self, node: Question, event: Event) -> None:
         options = self.options(node)
         if isinstance(event, Button):
-            if event.key != f"{self.s.flow}/{node.id}" or not 0 <= event.choice < len(options):
+            key = f"{self.s.flow}/{node.id}"
+            if event.key not in (key, button_token(key)) or not 0 <= event.choice < len(options):
                 self.say(texts.STALE_BUTTON)
                 self.ask(node)
                 return
@@ -425,7 +426,8 @@ class _Turn:
 
     def pick(self, event: Event, key: str, options: list[list[str]]) -> int | None:
         if isinstance(event, Button):
-            return event.choice if event.key == key and event.choice < len(options) else None
+            fits = event.key in (key, button_token(key)) and 0 <= event.choice < len(options)
+            return event.choice if fits else None
         if isinstance(event, Text):
             return match_choice(event.text, options)
         return None

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+
+
+def button_token(key: str) -> str:
+    """A short opaque name for a question, for channels that limit button data (Telegram: 64
+    bytes). The engine accepts it in place of the question's key."""
+    return hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)

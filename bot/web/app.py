@@ -1,21 +1,45 @@
-"""The Starlette application served by `relais serve`."""
+"""The Starlette application served by `relais serve`: health and the channels' webhooks."""
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 import sqlite3
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from telegram import Update
 
 from bot.app import Relais
+from bot.channels import twilio
+from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
+TELEGRAM_PATH = "/webhooks/telegram"
+TWILIO_PATH = "/webhooks/twilio"
+MAX_BODY = 64 * 1024
+"""Webhook bodies larger than this are refused before parsing (a real one is a few KB)."""
 
-def create_app(relais: Relais) -> Starlette:
+
+async def read_body(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
+
+
+def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starlette:
+    settings = relais.settings
+
     async def healthz(_: Request) -> JSONResponse:
         """Up when the database answers and the flows are loaded (for probes and monitors)."""
         checks = {"flows": len(relais.engine.flows.flows)}
@@ -24,6 +48,51 @@ def create_app(relais: Relais) -> Starlette:
         except (sqlite3.Error, ValueError) as exc:
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
+        checks["places"] = len(relais.engine.places or ())
+        checks["channels"] = [
+            name
+            for name, on in (("telegram", telegram), ("twilio", settings.twilio))
+            if on is not None
+        ]
         return JSONResponse({"status": "ok", **checks})
 
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+    async def telegram_webhook(request: Request) -> Response:
+        secret = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(secret.encode(), settings.telegram.secret.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        body = await read_body(request)
+        if body is None:
+            return PlainTextResponse("too large", status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, telegram.application.bot)
+        except (ValueError, TypeError, KeyError):
+            log.warning("a Telegram webhook body could not be read")
+            return PlainTextResponse("bad update", status_code=400)
+        if update is None:
+            return PlainTextResponse("bad update", status_code=400)
+        await telegram.application.process_update(update)
+        return PlainTextResponse("ok")
+
+    async def twilio_webhook(request: Request) -> Response:
+        body = await read_body(request)
+        if body is None:
+            return PlainTextResponse("too large", status_code=413)
+        request._body = body
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        url = settings.public_url + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+        signature = request.headers.get("x-twilio-signature", "")
+        if not twilio.signature_ok(settings.twilio.auth_token, url, form, signature):
+            log.warning("a Twilio webhook with a missing or wrong signature was refused")
+            return PlainTextResponse("forbidden", status_code=403)
+        reply = await twilio.handle_webhook(relais.conversations, form, settings.sms_segments)
+        return Response(reply, media_type="application/xml")
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if telegram is not None:
+        routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
+    if settings.twilio is not None:
+        routes.append(Route(TWILIO_PATH, twilio_webhook, methods=["POST"]))
+    return Starlette(routes=routes)

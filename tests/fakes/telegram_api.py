@@ -1,0 +1,88 @@
+"""A fake Telegram Bot API on 127.0.0.1 that records what the real client library sends."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT_USER = {"id": 999, "is_bot": True, "first_name": "Relais", "username": "relais_test_bot"}
+
+
+@dataclass
+class FakeBotApi:
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    port: int = 0
+    _server: uvicorn.Server | None = None
+    _next_id: int = 100
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def sent(self, method: str, chat_id: int | None = None) -> list[dict]:
+        return [
+            data
+            for name, data in self.calls
+            if name == method and (chat_id is None or int(data.get("chat_id", 0)) == chat_id)
+        ]
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        if request.headers.get("content-type", "").startswith("application/json"):
+            data = await request.json()
+        else:
+            data = {k: v for k, v in (await request.form()).items()}
+        for key in ("reply_markup",):
+            if isinstance(data.get(key), str):
+                data[key] = json.loads(data[key])
+        self.calls.append((method, data))
+        chat_id = int(data.get("chat_id", 0) or 0)
+        if chat_id in self.blocked:
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status_code=403,
+            )
+        if method == "getMe":
+            return JSONResponse({"ok": True, "result": BOT_USER})
+        if method in ("sendMessage", "sendVenue"):
+            self._next_id += 1
+            message = {
+                "message_id": self._next_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": data.get("text", ""),
+            }
+            return JSONResponse({"ok": True, "result": message})
+        return JSONResponse({"ok": True, "result": True})
+
+    def start(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        app = Starlette(
+            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["POST", "GET"])]
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        threading.Thread(target=self._server.run, daemon=True).start()
+        while not self._server.started:
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True

@@ -1,0 +1,220 @@
+"""Telegram with the real python-telegram-bot Application, talking HTTP to a fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import start
+from bot.channels.telegram import TelegramChannel, build_application
+from bot.config import Settings, TelegramSettings
+from bot.web.app import TELEGRAM_PATH, create_app
+from tests.fakes.telegram_api import FakeBotApi
+
+TOKEN = "123456:" + "A" * 35
+SECRET = "s3cret-token_for-tests"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+@pytest.fixture(scope="module")
+def api():
+    fake = FakeBotApi()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, tmp_path: Path):
+    api.calls.clear()
+    settings = Settings(db=str(tmp_path / "relais.db"), telegram=TelegramSettings(TOKEN, SECRET))
+    relais = await start(settings)
+    application = build_application(settings.telegram, base_url=api.base_url)
+    await application.initialize()
+    channel = TelegramChannel(relais.conversations, application)
+    app = create_app(relais, channel)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relais")
+    yield client, channel, settings
+    await client.aclose()
+    await channel.drain()
+    await application.shutdown()
+    await relais.close()
+
+
+class Person:
+    update_id = 1000
+
+    def __init__(self, chat_id: int, lang: str = "fr", chat_type: str = "private") -> None:
+        self.user = {"id": chat_id, "is_bot": False, "first_name": "Amina", "language_code": lang}
+        self.chat = {"id": chat_id, "type": chat_type}
+
+    def _next(self) -> int:
+        Person.update_id += 1
+        return Person.update_id
+
+    def message(self, text: str | None = None, location: tuple | None = None) -> dict:
+        uid = self._next()
+        message = {
+            "message_id": uid,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+        }
+        if location:
+            message["location"] = {"latitude": location[0], "longitude": location[1]}
+        else:
+            message["text"] = text
+        return {"update_id": uid, "message": message}
+
+    def press(self, data: str) -> dict:
+        uid = self._next()
+        bot_message = {"message_id": 1, "date": int(time.time()), "chat": self.chat, "text": "…"}
+        return {
+            "update_id": uid,
+            "callback_query": {
+                "id": f"cb{uid}",
+                "from": self.user,
+                "chat_instance": "1",
+                "data": data,
+                "message": bot_message,
+            },
+        }
+
+
+async def post(client: httpx.AsyncClient, channel: TelegramChannel, update: dict, headers=HEADERS):
+    response = await client.post(TELEGRAM_PATH, json=update, headers=headers)
+    await channel.drain()
+    return response
+
+
+def buttons(message: dict) -> dict[str, str]:
+    rows = message["reply_markup"]["inline_keyboard"]
+    return {b["text"]: b.get("callback_data") or b.get("url") for row in rows for b in row}
+
+
+async def test_a_forged_or_missing_secret_is_refused_and_changes_nothing(bot, api) -> None:
+    client, channel, settings = bot
+    amina = Person(41)
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+        response = await post(client, channel, amina.message("bonjour"), headers=headers)
+        assert response.status_code == 403
+    assert api.sent("sendMessage") == []
+    assert sqlite3.connect(settings.db).execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+async def test_a_conversation_with_buttons_links_and_a_stale_press(bot, api) -> None:
+    client, channel, _ = bot
+    amina = Person(42)
+    assert (await post(client, channel, amina.message("/start"))).status_code == 200
+    menu = api.sent("sendMessage", 42)[-1]
+    assert menu["text"] == "Pour quelle démarche avez-vous besoin d'aide ?"
+    choices = buttons(menu)
+    assert list(choices)[:2] == ["CAF", "France Travail"]
+    assert all(len(data.encode()) <= 64 for data in choices.values())
+
+    await post(client, channel, amina.press(choices["CAF"]))
+    assert api.sent("answerCallbackQuery")
+    caf = api.sent("sendMessage", 42)[-1]
+    assert "CAF" in caf["text"]
+
+    stale = choices["France Travail"]
+    await post(client, channel, amina.press(stale))
+    reprompt = api.sent("sendMessage", 42)[-2:]
+    assert "ancien message" in reprompt[0]["text"]
+    assert reprompt[1]["text"] == caf["text"]
+
+    await post(client, channel, amina.press(buttons(caf)["Une attestation"]))
+    await post(
+        client,
+        channel,
+        amina.press(buttons(api.sent("sendMessage", 42)[-1])["Attestation de paiement"]),
+    )
+    for _ in range(6):
+        last = api.sent("sendMessage", 42)[-1]
+        if "C'est fait" not in buttons(last):
+            break
+        await post(client, channel, amina.press(buttons(last)["C'est fait"]))
+    links = [m for m in api.sent("sendMessage", 42) if "reply_markup" in m and m["reply_markup"]]
+    urls = [u for m in links for u in buttons(m).values() if u.startswith("https://")]
+    assert any(u.startswith("https://www.caf.fr") for u in urls)
+
+
+async def test_a_retried_update_gets_no_second_reply(bot, api) -> None:
+    client, channel, _ = bot
+    amina = Person(43)
+    update = amina.message("bonjour")
+    await post(client, channel, update)
+    count = len(api.sent("sendMessage", 43))
+    assert (await post(client, channel, update)).status_code == 200
+    assert len(api.sent("sendMessage", 43)) == count
+
+
+async def test_language_reported_by_the_app_is_used(bot, api) -> None:
+    client, channel, _ = bot
+    await post(client, channel, Person(44, lang="uk-UA").message("/start"))
+    french = "Pour quelle démarche avez-vous besoin d'aide ?"
+    assert api.sent("sendMessage", 44)[-1]["text"] != french
+
+
+async def test_a_person_who_blocked_the_bot_is_marked_stopped(bot, api) -> None:
+    client, channel, settings = bot
+    api.blocked.add(45)
+    await post(client, channel, Person(45).message("bonjour"))
+    row = (
+        sqlite3.connect(settings.db)
+        .execute("SELECT state FROM sessions WHERE channel = 'telegram' AND user_id = '45'")
+        .fetchone()
+    )
+    assert '"stopped":true' in row[0]
+
+
+async def test_group_messages_are_ignored(bot, api) -> None:
+    client, channel, _ = bot
+    group = Person(-100123, chat_type="group")
+    assert (await post(client, channel, group.message("bonjour"))).status_code == 200
+    assert api.sent("sendMessage", -100123) == []
+
+
+async def test_two_messages_at_once_are_answered_in_order(bot, api) -> None:
+    client, channel, _ = bot
+    amina = Person(46)
+    await post(client, channel, amina.message("bonjour"))
+    first, second = amina.message("CAF"), amina.message("menu")
+    await asyncio.gather(
+        client.post(TELEGRAM_PATH, json=first, headers=HEADERS),
+        client.post(TELEGRAM_PATH, json=second, headers=HEADERS),
+    )
+    await channel.drain()
+    texts = [m["text"] for m in api.sent("sendMessage", 46)]
+    assert texts[-1] == "Pour quelle démarche avez-vous besoin d'aide ?"
+    assert any("CAF" in t for t in texts[-3:-1])
+
+
+async def test_a_shared_location_gives_map_pins(bot, api, tmp_path) -> None:
+    client, channel, settings = bot
+    from bot.places import PlaceIndex, import_source
+
+    shared = Path(__file__).parents[2] / "shared/data/lieux/france-services-2022-12-01.csv"
+    await import_source(channel.conversations.db, str(shared), "france-services")
+    engine = channel.conversations.engine
+    channel.conversations.engine = type(engine)(
+        engine.flows,
+        engine.catalogs,
+        engine.idle_after,
+        await PlaceIndex.load(channel.conversations.db),
+    )
+    amina = Person(47)
+    await post(client, channel, amina.message("aide"))
+    asked = api.sent("sendMessage", 47)[-1]
+    await post(client, channel, amina.press(buttons(asked)["CAF"]))
+    where = api.sent("sendMessage", 47)[-1]
+    assert where["reply_markup"]["keyboard"][0][0]["request_location"] is True
+    await post(client, channel, amina.message(location=(48.936, 2.357)))
+    venues = api.sent("sendVenue", 47)
+    assert len(venues) == 3
+    assert all(abs(float(v["latitude"]) - 48.936) < 0.3 for v in venues)

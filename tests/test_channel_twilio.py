@@ -1,0 +1,265 @@
+"""SMS and WhatsApp through Twilio: real signatures, TwiML, and the real REST client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import httpx
+import pytest
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+
+from bot.app import start
+from bot.channels.segments import sms_cost
+from bot.channels.twilio import TwilioSender
+from bot.config import Settings, TwilioSettings
+from bot.engine import Reply
+from bot.web.app import TWILIO_PATH, create_app
+from tests.conftest import TESTS
+
+SID = "AC" + "0" * 32
+TOKEN = "twilio-auth-token-for-tests"
+PUBLIC = "https://relais.example.org"
+URL = PUBLIC + TWILIO_PATH
+
+
+def signed(params: dict, token: str = TOKEN) -> dict:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(URL, params)}
+
+
+def sms(body: str, sid: str, sender: str = "+33612345678", **extra) -> dict:
+    return {"From": sender, "To": "+33700000000", "Body": body, "MessageSid": sid, **extra}
+
+
+def messages(twiml: str) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return [m.text or "" for m in ET.fromstring(twiml).iter("Message")]
+
+
+@pytest.fixture
+async def relais_app(tmp_path: Path):
+    settings = Settings(
+        db=str(tmp_path / "relais.db"),
+        public_url=PUBLIC,
+        twilio=TwilioSettings(SID, TOKEN, "+33700000000", "+14155238886"),
+    )
+    relais = await start(settings)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(relais)), base_url="http://internal"
+    )
+    yield client, relais
+    await client.aclose()
+    await relais.close()
+
+
+async def post(client, params: dict, headers: dict):
+    return await client.post(TWILIO_PATH, data=params, headers=headers)
+
+
+async def test_a_signed_sms_gets_twiml_replies(relais_app) -> None:
+    client, _ = relais_app
+    params = sms("bonjour", "SM1")
+    response = await post(client, params, signed(params))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    (language_menu,) = messages(response.text)
+    assert "1. Français" in language_menu
+    params = sms("1", "SM2")
+    replies = messages((await post(client, params, signed(params))).text)
+    assert "Pour quelle démarche" in "\n".join(replies)
+
+
+async def test_forged_or_missing_signatures_are_refused_and_change_nothing(relais_app) -> None:
+    client, relais = relais_app
+    params = sms("bonjour", "SM3")
+    for headers in ({}, signed(params, token="not-the-token"), signed({**params, "Body": "x"})):
+        assert (await post(client, params, headers)).status_code == 403
+    rows = sqlite3.connect(relais.settings.db).execute("SELECT count(*) FROM inbound").fetchone()
+    assert rows == (0,)
+
+
+async def test_a_replayed_message_sid_gets_no_second_reply(relais_app) -> None:
+    client, _ = relais_app
+    params = sms("bonjour", "SM4")
+    assert messages((await post(client, params, signed(params))).text)
+    assert messages((await post(client, params, signed(params))).text) == []
+
+
+async def test_long_content_is_split_within_the_segment_budget(relais_app) -> None:
+    client, _ = relais_app
+    for i, body in enumerate(["bonjour", "1", "CAF", "Courrier, argent à rendre"]):
+        params = sms(body, f"SM5-{i}", sender="+33611111111")
+        replies = messages((await post(client, params, signed(params))).text)
+    assert replies
+    assert all(sms_cost(text).segments <= 3 for text in replies)
+
+
+async def test_whatsapp_location_is_a_location_event(relais_app) -> None:
+    client, relais = relais_app
+    await load_places(relais)
+    who = "whatsapp:+33622222222"
+    for i, body in enumerate(["bonjour", "1", "aide", "CAF"]):
+        params = sms(body, f"WA-{i}", sender=who)
+        await post(client, params, signed(params))
+    params = sms("", "WA-loc", sender=who, Latitude="48.936", Longitude="2.357")
+    replies = messages((await post(client, params, signed(params))).text)
+    assert "Saint-Denis" in "\n".join(replies)
+    session = await relais.conversations.peek("whatsapp", who)
+    assert session.node == "personne"
+
+
+async def test_twilio_stop_is_recorded_and_nothing_is_sent(relais_app) -> None:
+    client, relais = relais_app
+    params = sms("STOP", "SM6", OptOutType="STOP")
+    response = await post(client, params, signed(params))
+    assert response.status_code == 200 and messages(response.text) == []
+    assert (await relais.conversations.peek("sms", "+33612345678")).stopped
+
+
+class RecordingHttpClient(AsyncTwilioHttpClient):
+    """Twilio's own async HTTP client class, with the network replaced by a script."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        super().__init__()
+        self.statuses = statuses
+        self.requests: list[dict] = []
+
+    async def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        self.requests.append({"method": method, "url": url, "data": dict(data or {})})
+        status = self.statuses.pop(0) if self.statuses else 201
+        if status == 201:
+            body = {"sid": f"SM{len(self.requests):032d}", "status": "queued", "body": data["Body"]}
+        elif status == 400:
+            body = {
+                "code": 21610,
+                "message": "Attempt to send to unsubscribed recipient",
+                "status": 400,
+            }
+        else:
+            body = {"code": 20500, "message": "Internal Server Error", "status": status}
+        return TwilioResponse(status, json.dumps(body))
+
+
+async def test_outbound_messages_go_through_twilios_client_with_retries(relais_app) -> None:
+    _, relais = relais_app
+    http = RecordingHttpClient([500, 429])
+    sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
+    sender_sleep = pytest.MonkeyPatch()
+    sender_sleep.setattr("bot.channels.twilio.asyncio.sleep", _no_wait)
+    try:
+        assert await sender.send("sms", "+33633333333", [Reply("Bonjour, ici la médiatrice.")])
+    finally:
+        sender_sleep.undo()
+    assert len(http.requests) == 3
+    sent = http.requests[-1]
+    assert sent["url"].endswith(f"/Accounts/{SID}/Messages.json")
+    assert sent["data"]["To"] == "+33633333333" and sent["data"]["From"] == "+33700000000"
+    assert sent["data"]["Body"] == "Bonjour, ici la médiatrice."
+
+
+async def test_outbound_to_an_opted_out_number_marks_it_stopped(relais_app) -> None:
+    _, relais = relais_app
+    http = RecordingHttpClient([400])
+    sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
+    assert not await sender.send("whatsapp", "whatsapp:+33644444444", [Reply("Bonjour")])
+    assert http.requests[0]["data"]["From"] == "whatsapp:+14155238886"
+    assert (await relais.conversations.peek("whatsapp", "whatsapp:+33644444444")).stopped
+
+
+async def load_places(relais) -> None:
+    """Import the real France Services list, then let the engine see it."""
+    from dataclasses import replace
+
+    from bot.places import PlaceIndex, import_source
+
+    shared = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"
+    await import_source(relais.db, str(shared), "france-services")
+    engine = replace(relais.engine, places=await PlaceIndex.load(relais.db))
+    relais.engine = relais.conversations.engine = engine
+
+
+async def _no_wait(_seconds: float) -> None:
+    return None
+
+
+def test_relais_serve_answers_a_signed_webhook_over_http(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "RELAIS_LOG_LEVEL": "WARNING",
+        "RELAIS_PUBLIC_URL": PUBLIC,
+        "RELAIS_TWILIO_ACCOUNT_SID": SID,
+        "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
+        "RELAIS_TWILIO_SENDER": "+33700000000",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--db",
+            str(tmp_path / "r.db"),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        cwd=TESTS.parent,
+    )
+    try:
+        params = sms("bonjour", "SM-real")
+        body = urllib.parse.urlencode(params).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{TWILIO_PATH}", data=body, headers=signed(params)
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 200
+                    assert "Français" in response.read().decode()
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_a_partial_twilio_setting_names_the_missing_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "RELAIS_TWILIO_ACCOUNT_SID": SID}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--db", str(tmp_path / "r.db")],
+        env=env,
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "RELAIS_TWILIO_AUTH_TOKEN is missing" in result.stderr
