@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(serve)
 
-    commands.add_parser("poll", help="Telegram by long polling (development, no public URL)")
+    poll_parser = commands.add_parser("poll", help="Telegram by long polling (no public URL)")
+    _db_option(poll_parser)
     webhook = commands.add_parser("webhook", help="Telegram webhook registration")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
     webhook_commands.add_parser("set", help="register RELAIS_PUBLIC_URL and the secret")

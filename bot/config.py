@@ -32,6 +32,8 @@ class Settings:
 class TelegramSettings:
     token: str
     secret: str
+    api_url: str = ""
+    """A self-hosted Bot API server (or a test double); empty for Telegram's own."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,10 @@ def _telegram() -> TelegramSettings | None:
             "RELAIS_TELEGRAM_SECRET may only hold letters, digits, _ and -, at most 256 "
             "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
-    return TelegramSettings(token, secret)
+    api_url = _env("RELAIS_TELEGRAM_API_URL").rstrip("/")
+    if api_url and not re.fullmatch(r"https?://\S+", api_url):
+        raise ConfigError(f"RELAIS_TELEGRAM_API_URL={api_url!r} must be an http(s) address")
+    return TelegramSettings(token, secret, api_url)
 
 
 def _twilio() -> TwilioSettings | None:

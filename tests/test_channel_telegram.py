@@ -139,7 +139,7 @@ async def test_a_conversation_with_buttons_links_and_a_stale_press(bot, api) -> 
         if "C'est fait" not in buttons(last):
             break
         await post(client, channel, amina.press(buttons(last)["C'est fait"]))
-    links = [m for m in api.sent("sendMessage", 42) if "reply_markup" in m and m["reply_markup"]]
+    links = [m for m in api.sent("sendMessage", 42) if m.get("reply_markup")]
     urls = [u for m in links for u in buttons(m).values() if u.startswith("https://")]
     assert any(u.startswith("https://www.caf.fr") for u in urls)
 
@@ -196,7 +196,7 @@ async def test_two_messages_at_once_are_answered_in_order(bot, api) -> None:
 
 
 async def test_a_shared_location_gives_map_pins(bot, api, tmp_path) -> None:
-    client, channel, settings = bot
+    client, channel, _settings = bot
     from bot.places import PlaceIndex, import_source
 
     shared = Path(__file__).parents[2] / "shared/data/lieux/france-services-2022-12-01.csv"

@@ -185,6 +185,7 @@ def build_application(
     """The python-telegram-bot Application; with `webhook`, without an updater of its own."""
     builder: ApplicationBuilder = Application.builder().token(settings.token)
     builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    base_url = base_url or settings.api_url
     if base_url:
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     if webhook:

@@ -21,6 +21,8 @@ BOT_USER = {"id": 999, "is_bot": True, "first_name": "Relais", "username": "rela
 class FakeBotApi:
     calls: list[tuple[str, dict]] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
+    updates: list[dict] = field(default_factory=list)
+    """Handed out by getUpdates, for long polling."""
     port: int = 0
     _server: uvicorn.Server | None = None
     _next_id: int = 100
@@ -56,6 +58,9 @@ class FakeBotApi:
                 },
                 status_code=403,
             )
+        if method == "getUpdates":
+            handed, self.updates[:] = list(self.updates), []
+            return JSONResponse({"ok": True, "result": handed})
         if method == "getMe":
             return JSONResponse({"ok": True, "result": BOT_USER})
         if method in ("sendMessage", "sendVenue"):

@@ -1,0 +1,99 @@
+"""`relais webhook set` and `relais poll`, as real processes against the fake Bot API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TESTS
+from tests.fakes.telegram_api import FakeBotApi
+
+TOKEN = "123456:" + "C" * 35
+
+
+@pytest.fixture
+def api():
+    fake = FakeBotApi()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def env(api: FakeBotApi, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RELAIS_LOG_LEVEL": "WARNING",
+        "RELAIS_TELEGRAM_TOKEN": TOKEN,
+        "RELAIS_TELEGRAM_API_URL": api.base_url,
+        **extra,
+    }
+
+
+def test_webhook_set_registers_the_public_url_and_the_secret(api: FakeBotApi) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "webhook", "set"],
+        env=env(
+            api, RELAIS_TELEGRAM_SECRET="abc_123", RELAIS_PUBLIC_URL="https://relais.example.org"
+        ),
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    (call,) = api.sent("setWebhook")
+    assert call["url"] == "https://relais.example.org/webhooks/telegram"
+    assert call["secret_token"] == "abc_123"
+
+
+def test_webhook_set_without_a_secret_names_the_variable(api: FakeBotApi) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "webhook", "set"],
+        env=env(api, RELAIS_PUBLIC_URL="https://relais.example.org"),
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "RELAIS_TELEGRAM_SECRET" in result.stderr
+
+
+def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) -> None:
+    user = {"id": 77, "is_bot": False, "first_name": "Yara", "language_code": "fr"}
+    api.updates.append(
+        {
+            "update_id": 5001,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": 77, "type": "private"},
+                "from": user,
+                "text": "bonjour",
+            },
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "poll", "--db", str(tmp_path / "r.db")],
+        env=env(api),
+        cwd=TESTS.parent,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not api.sent("sendMessage", 77):
+            assert time.monotonic() < deadline, "no reply by polling within 30 s"
+            assert process.poll() is None, "relais poll exited"
+            time.sleep(0.2)
+        assert api.sent("deleteWebhook")
+        time.sleep(0.5)
+        texts = [m["text"] for m in api.sent("sendMessage", 77)]
+        assert texts[-1] == "Pour quelle démarche avez-vous besoin d'aide ?"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
