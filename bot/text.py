@@ -7,6 +7,9 @@ import unicodedata
 from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
+_FOLD = str.maketrans({"’": "'", "œ": "oe", "æ": "ae", "ي": "ی", "ى": "ی", "ك": "ک"})
+"""Typographic apostrophe, ligatures, and the Arabic-keyboard yeh and kaf that Dari and
+Pashto speakers often type for ی and ک."""
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 
 MAX_MATCHED = 200
@@ -27,7 +30,7 @@ def normalize(text: str) -> str:
     text = clean(text[: MAX_MATCHED * 4])[:MAX_MATCHED]
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = folded.replace("’", "'").replace("œ", "oe").replace("æ", "ae")
+    folded = folded.translate(_FOLD)
     return _EDGE_PUNCTUATION.sub("", folded).strip()
 
 

@@ -140,6 +140,7 @@ def test_rtl_replies_isolate_numbers_and_links() -> None:
     assert shown.startswith(RLM)
     assert f"{LRI}3230{PDI}" in shown and f"{LRI}https://www.caf.fr{PDI}" in shown
     assert for_display("Appelez le 3230", "fr") == "Appelez le 3230"
+    assert f"{LRI}caf.fr{PDI}" in for_display("افتح caf.fr", "ar")
 
 
 def test_simulator_marks_arabic_replies_right_to_left(db_path: Path) -> None:

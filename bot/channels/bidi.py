@@ -16,7 +16,11 @@ LRI = "\u2066"
 PDI = "\u2069"
 
 _LTR_RUN = re.compile(
-    r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\+?\d[\d  .:/-]*\d|\d|[A-Za-z][A-Za-z'’ -]*[A-Za-z]"
+    r"https?://\S+"  # links
+    r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # e-mail addresses
+    r"|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?"  # site names: caf.fr, ameli.fr
+    r"|\+?\d[\d\u00a0 .:/-]*\d|\d"  # numbers, phone numbers, dates, times
+    r"|[A-Za-z][A-Za-z'’ -]*[A-Za-z]"  # French or English words
 )
 
 
