@@ -9,7 +9,7 @@ COPY bot ./bot
 COPY flows ./flows
 COPY locales ./locales
 # Editable install: the package finds flows/ and locales/ next to it.
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . && relais i18n compile
 
 USER relais
 ENV RELAIS_DB=/data/relais.db \

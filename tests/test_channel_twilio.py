@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -26,7 +24,7 @@ from bot.channels.twilio import TwilioSender
 from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
 from bot.web.app import TWILIO_PATH, create_app
-from tests.conftest import TESTS
+from tests.conftest import TESTS, free_port, wait_until_up
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-auth-token-for-tests"
@@ -172,6 +170,7 @@ async def test_outbound_messages_go_through_twilios_client_with_retries(relais_a
         assert await sender.send("sms", "+33633333333", [Reply("Bonjour, ici la médiatrice.")])
     finally:
         sender_sleep.undo()
+        await sender.close()
     assert len(http.requests) == 3
     sent = http.requests[-1]
     assert sent["url"].endswith(f"/Accounts/{SID}/Messages.json")
@@ -184,6 +183,7 @@ async def test_outbound_to_an_opted_out_number_marks_it_stopped(relais_app) -> N
     http = RecordingHttpClient([400])
     sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
     assert not await sender.send("whatsapp", "whatsapp:+33644444444", [Reply("Bonjour")])
+    await sender.close()
     assert http.requests[0]["data"]["From"] == "whatsapp:+14155238886"
     assert (await relais.conversations.peek("whatsapp", "whatsapp:+33644444444")).stopped
 
@@ -205,9 +205,7 @@ async def _no_wait(_seconds: float) -> None:
 
 
 def test_relais_serve_answers_a_signed_webhook_over_http(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "RELAIS_LOG_LEVEL": "WARNING",
@@ -236,16 +234,10 @@ def test_relais_serve_answers_a_signed_webhook_over_http(tmp_path: Path) -> None
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}{TWILIO_PATH}", data=body, headers=signed(params)
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    assert response.status == 200
-                    assert "Français" in response.read().decode()
-                break
-            except urllib.error.URLError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+            assert "Français" in response.read().decode()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)

@@ -5,20 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import TESTS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import TESTS, free_port, wait_until_up
 
 
 def test_healthz_reports_database_and_flows(db_path: Path) -> None:
@@ -38,17 +30,10 @@ def test_healthz_reports_database_and_flows(db_path: Path) -> None:
         cwd=TESTS.parent,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    body = json.loads(r.read())
-                    status = r.status
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "relais serve did not answer in 30 s"
-                assert process.poll() is None, "relais serve exited"
-                time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            body = json.loads(r.read())
+            status = r.status
         assert status == 200
         assert body["status"] == "ok"
         assert body["flows"] >= 2

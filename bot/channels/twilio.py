@@ -108,6 +108,9 @@ class TwilioSender:
             http_client=http_client or AsyncTwilioHttpClient(),
         )
 
+    async def close(self) -> None:
+        await self.client.http_client.close()
+
     def _sender(self, channel: str) -> dict[str, str]:
         if channel == "whatsapp":
             return {"from_": f"whatsapp:{self.settings.whatsapp_sender.removeprefix('whatsapp:')}"}

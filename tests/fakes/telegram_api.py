@@ -91,3 +91,12 @@ class FakeBotApi:
     def stop(self) -> None:
         if self._server:
             self._server.should_exit = True
+
+
+if __name__ == "__main__":
+    import sys
+
+    fake = FakeBotApi()
+    fake.start()
+    print(fake.port, flush=True)
+    sys.stdin.read()
