@@ -1,10 +1,15 @@
 """Benchmark of `relais serve`: signed Twilio webhooks and Telegram updates over loopback.
 
-Starts the real server (and a fake Telegram Bot API it sends to), drives many concurrent
-residents, and prints requests per second, p50/p99 latency and errors; and, in the same run,
-the machine's ceiling: the same server's bare /healthz rate. Target: >= 1,000 webhook
-requests/s on one core, p99 < 25 ms, zero errors.
-Run: python bench/webhooks.py [--residents 200] [--messages 10]
+Starts the real server (and, in its own process, a fake Telegram Bot API it sends to) and
+drives concurrent residents in two phases:
+- saturation: every resident sends its next message as soon as the previous is answered,
+  which gives the most requests per second the server can take;
+- target rate: residents are paced so that together they send `--rate` requests per second,
+  which gives the latency a resident sees at that load.
+It prints requests per second, p50/p99 latency, errors and the server's CPU time per
+webhook, with the machine's ceiling measured in the same run: the same server's bare
+/healthz rate. Target: >= 1,000 webhook requests/s on one core, p99 < 25 ms, zero errors.
+Run: python bench/webhooks.py [--residents 200] [--messages 20] [--rate 1000]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -31,65 +37,79 @@ PUBLIC = "https://relais.example.org"
 ANSWERS = ["bonjour", "1", "1", "2", "menu", "3", "1", "retour", "menu", "4"]
 
 
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def twilio_requests(n: int, messages: int) -> list[tuple[dict, dict]]:
-    """Signed in advance, as Twilio would have signed them, so the client stays light."""
-    validator = RequestValidator(TOKEN)
-    out = []
-    for i in range(messages):
-        body = ANSWERS[i % len(ANSWERS)]
-        params = {"From": f"+3361{n:07d}", "Body": body, "MessageSid": f"SM{n}-{i}"}
-        signature = validator.compute_signature(PUBLIC + "/webhooks/twilio", params)
-        out.append((params, {"X-Twilio-Signature": signature}))
-    return out
+def twilio_request(n: int, i: int, phase: str) -> tuple[str, dict]:
+    params = {
+        "From": f"+3361{n:07d}",
+        "Body": ANSWERS[i % len(ANSWERS)],
+        "MessageSid": f"SM{phase}{n}-{i}",
+    }
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/webhooks/twilio", params)
+    return "/webhooks/twilio", {"data": params, "headers": {"X-Twilio-Signature": signature}}
 
 
-async def twilio_resident(
-    client, url, n: int, messages: int, latencies: list, errors: list
-) -> None:
-    for params, headers in twilio_requests(n, messages):
-        start = time.perf_counter()
-        async with client.post(url + "/webhooks/twilio", data=params, headers=headers) as response:
-            await response.read()
-            status = response.status
-        latencies.append(time.perf_counter() - start)
-        if status != 200:
-            errors.append(status)
-
-
-async def telegram_resident(
-    client, url, n: int, messages: int, latencies: list, errors: list
-) -> None:
+def telegram_request(n: int, i: int, phase: str) -> tuple[str, dict]:
     user = {"id": 10_000 + n, "is_bot": False, "first_name": "R", "language_code": "fr"}
-    for i in range(messages):
-        update = {
-            "update_id": n * 1000 + i,
-            "message": {
-                "message_id": i + 1,
-                "date": int(time.time()),
-                "chat": {"id": user["id"], "type": "private"},
-                "from": user,
-                "text": ANSWERS[i % len(ANSWERS)],
-            },
-        }
-        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        start = time.perf_counter()
-        async with client.post(
-            url + "/webhooks/telegram", json=update, headers=headers
-        ) as response:
+    update = {
+        "update_id": (1 if phase == "s" else 2) * 10**8 + n * 1000 + i,
+        "message": {
+            "message_id": i + 1,
+            "date": int(time.time()),
+            "chat": {"id": user["id"], "type": "private"},
+            "from": user,
+            "text": ANSWERS[i % len(ANSWERS)],
+        },
+    }
+    return "/webhooks/telegram", {
+        "json": update,
+        "headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    }
+
+
+async def resident(
+    client,
+    url: str,
+    n: int,
+    residents: int,
+    messages: int,
+    phase: str,
+    pace: float,
+    results: Results,
+) -> None:
+    """One person's messages, in order; with `pace`, one every `pace` seconds at most."""
+    make = twilio_request if n % 2 else telegram_request
+    requests = [make(n, i, phase) for i in range(messages)]
+    start = time.perf_counter() + n / residents * pace
+    for i, (path, kwargs) in enumerate(requests):
+        if pace:
+            await asyncio.sleep(max(0.0, start + i * pace - time.perf_counter()))
+        began = time.perf_counter()
+        async with client.post(url + path, **kwargs) as response:
             await response.read()
             status = response.status
-        latencies.append(time.perf_counter() - start)
+        results.latencies.append(time.perf_counter() - began)
         if status != 200:
-            errors.append(status)
+            results.errors.append(status)
 
 
-async def healthz_rate(client, url, seconds: float = 3.0) -> float:
+async def healthz_rate(client, url: str, seconds: float = 3.0) -> float:
     count, end = 0, time.perf_counter() + seconds
 
     async def worker() -> None:
@@ -103,47 +123,48 @@ async def healthz_rate(client, url, seconds: float = 3.0) -> float:
     return count / seconds
 
 
-def resident_kind(n: int, only: str | None):
-    """Half the residents on SMS through Twilio, half on Telegram (or one channel only)."""
-    channel = only or ("twilio" if n % 2 else "telegram")
-    return twilio_resident if channel == "twilio" else telegram_resident
-
-
-async def drive(port: int, residents: int, messages: int, only: str | None = None) -> None:
-    url = f"http://127.0.0.1:{port}"
-    connector = aiohttp.TCPConnector(limit=200)
-    async with aiohttp.ClientSession(connector=connector) as client:
-        ceiling = await healthz_rate(client, url)
-        latencies: list[float] = []
-        errors: list[int] = []
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(
-                resident_kind(n, only)(client, url, n, messages, latencies, errors)
-                for n in range(residents)
-            )
+async def phase(client, url, pid, residents, messages, name, pace) -> tuple[Results, float, float]:
+    results = Results()
+    cpu_before, start = cpu_seconds(pid), time.perf_counter()
+    await asyncio.gather(
+        *(
+            resident(client, url, n, residents, messages, name, pace, results)
+            for n in range(residents)
         )
-        elapsed = time.perf_counter() - start
-    ordered = sorted(latencies)
-    print(f"machine: {os.cpu_count()} CPU cores; relais serve is one process on one event loop")
-    print(f"ceiling: {ceiling:,.0f} bare /healthz requests/s on the same server")
-    print(f"residents: {residents} at once (half Twilio SMS, half Telegram), {messages} each")
-    rate = len(latencies) / elapsed
-    print(f"throughput: {rate:,.0f} webhook requests/s ({len(latencies)} in {elapsed:.2f} s)")
-    print(
-        f"latency: p50 {statistics.median(ordered) * 1000:.1f} ms, "
-        f"p99 {ordered[int(0.99 * len(ordered))] * 1000:.1f} ms"
     )
-    print(f"errors: {len(errors)}")
-    print("targets: >= 1000 requests/s, p99 < 25 ms, 0 errors")
-    print("Telegram replies go out behind python-telegram-bot's limiter (about 30 a second)")
+    elapsed = time.perf_counter() - start
+    return results, elapsed, cpu_seconds(pid) - cpu_before
+
+
+def report(label: str, results: Results, elapsed: float, cpu: float) -> None:
+    ordered = sorted(results.latencies)
+    count = len(ordered)
+    print(
+        f"{label}: {count / elapsed:,.0f} requests/s, p50 {statistics.median(ordered) * 1000:.1f}"
+        f" ms, p99 {ordered[int(0.99 * count)] * 1000:.1f} ms, errors {len(results.errors)},"
+        f" server CPU {cpu * 1000 / count:.2f} ms a webhook ({count} webhooks)"
+    )
+
+
+async def drive(port: int, pid: int, residents: int, messages: int, rate: float) -> None:
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as client:
+        ceiling = await healthz_rate(client, url)
+        print(f"machine: {os.cpu_count()} CPU cores; relais serve: one process, one event loop")
+        print(f"ceiling: {ceiling:,.0f} bare /healthz requests/s on the same server")
+        print(f"residents: {residents} (half SMS through Twilio, half Telegram), {messages} each")
+        report("saturation", *await phase(client, url, pid, residents, messages, "s", 0.0))
+        pace = residents / rate
+        report(f"at {rate:,.0f}/s", *await phase(client, url, pid, residents, messages, "r", pace))
+    print("targets: >= 1,000 requests/s; at 1,000/s, p99 < 25 ms; 0 errors")
+    print("Telegram replies leave through python-telegram-bot's limiter (about 30 a second)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
-    parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--only", choices=("twilio", "telegram"), help="one channel only")
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=1000.0)
     args = parser.parse_args()
     api = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.telegram_api"],
@@ -157,7 +178,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **os.environ,
-            "RELAIS_LOG_LEVEL": "WARNING",
+            "RELAIS_LOG_LEVEL": "ERROR",
             "RELAIS_PUBLIC_URL": PUBLIC,
             "RELAIS_TWILIO_ACCOUNT_SID": SID,
             "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
@@ -166,19 +187,8 @@ def main() -> None:
             "RELAIS_TELEGRAM_SECRET": SECRET,
             "RELAIS_TELEGRAM_API_URL": api_url,
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--db",
-                f"{folder}/bench.db",
-                "--listen",
-                f"127.0.0.1:{port}",
-            ],
-            env=env,
-        )
+        command = [sys.executable, "-m", "bot.cli", "serve", "--db", f"{folder}/bench.db"]
+        server = subprocess.Popen([*command, "--listen", f"127.0.0.1:{port}"], env=env)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -189,10 +199,10 @@ def main() -> None:
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise SystemExit("relais serve did not start") from None
                     time.sleep(0.2)
-            asyncio.run(drive(port, args.residents, args.messages, args.only))
+            asyncio.run(drive(port, server.pid, args.residents, args.messages, args.rate))
         finally:
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
+            server.wait(timeout=30)
             api.stdin.close()
             api.wait(timeout=10)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from dataclasses import replace
 from datetime import date
@@ -251,6 +252,9 @@ async def serve(relais) -> None:
         telegram = TelegramChannel(relais.conversations, application)
     if settings.twilio is not None and not settings.public_url:
         raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
+    # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
+    # cleanup below runs (a container stop sends SIGTERM).
+    signal.signal(signal.SIGTERM, _stop)
     host, port = settings.listen
     config = uvicorn.Config(
         create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
@@ -259,8 +263,16 @@ async def serve(relais) -> None:
         await uvicorn.Server(config).serve()
     finally:
         if telegram is not None:
-            await telegram.drain()
+            await telegram.drain(timeout=SHUTDOWN_GRACE)
             await telegram.application.shutdown()
+
+
+SHUTDOWN_GRACE = 10.0
+"""Seconds a stopping server gives the replies still queued for Telegram."""
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def poll(relais) -> None:
@@ -281,7 +293,7 @@ async def poll(relais) -> None:
         finally:
             await application.updater.stop()
             await application.stop()
-            await channel.drain()
+            await channel.drain(timeout=SHUTDOWN_GRACE)
 
 
 async def webhook_set() -> int:

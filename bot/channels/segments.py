@@ -24,13 +24,16 @@ class SmsCost:
     segments: int
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7.issuperset(text)
 
 
 def sms_cost(text: str) -> SmsCost:
     if is_gsm7(text):
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        units = len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION)
         single, part = 160, 153
         encoding = "GSM-7"
     else:

@@ -127,10 +127,17 @@ class TelegramChannel:
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
-    async def drain(self) -> None:
-        """Wait for the replies being sent (at shutdown, and in tests)."""
-        while self._sending:
-            await asyncio.gather(*list(self._sending), return_exceptions=True)
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the replies being sent (in tests), or at shutdown for `timeout` seconds
+        at most: what is still queued then is logged as not sent."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._sending:
+                    await asyncio.gather(*list(self._sending), return_exceptions=True)
+        except TimeoutError:
+            log.error("shutting down with %d chats' replies not sent", len(self._sending))
+            for task in list(self._sending):
+                task.cancel()
 
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         """Send in order; a person who blocked the bot is marked as stopped."""

@@ -86,10 +86,8 @@ class Catalogs:
                     merged.merge(loaded)
             if merged is not None:
                 self._by_lang[lang] = Translator(lang, merged)
-
-    @property
-    def languages(self) -> list[str]:
-        return ordered(set(self._by_lang))
+        self.languages: list[str] = ordered(set(self._by_lang))
+        """The languages Relais speaks, in the order of the language menu."""
 
     def get(self, lang: str) -> Translator:
         return self._by_lang.get(lang) or self._by_lang[SOURCE_LANGUAGE]
