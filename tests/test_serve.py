@@ -38,6 +38,7 @@ def test_healthz_reports_database_and_flows(db_path: Path) -> None:
         assert body["status"] == "ok"
         assert body["flows"] >= 2
         assert body["schema_version"] >= 1
+        assert body["texts_shown_in_french"] == {}
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)

@@ -16,6 +16,7 @@ from telegram import Update
 from bot.app import Relais
 from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
+from bot.i18n import missing_texts
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
+        checks["texts_shown_in_french"] = dict(missing_texts)
         checks["channels"] = [
             name
             for name, on in (("telegram", telegram), ("twilio", settings.twilio))
