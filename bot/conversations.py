@@ -1,33 +1,40 @@
-"""The service around the engine: one write transaction per message, then its effects.
+"""The service around the engine: messages processed durably, in order, in batches.
 
-Each inbound message is handled inside one write transaction: record its id (a second
-delivery stops here), load the session, run the engine, save the new state. A crash before
-COMMIT leaves nothing half done; a crash after it leaves the conversation at its new step.
-Write transactions queue on a first-in first-out lock (and on SQLite's own lock across
-processes), so one person's messages are processed one at a time, in arrival order.
+Messages wait in one first-in first-out queue. A worker takes all that are waiting and
+handles them in one write transaction ("group commit"): record their ids (a message seen
+before is not processed again), load the sessions, run the engine on each message in
+arrival order, save the new states, commit; only then are the replies released. A crash
+before COMMIT leaves nothing half done, and the channel's retry brings the messages back; a
+crash after it leaves each conversation at its new step. One person's messages are thus
+processed one at a time, in arrival order, and SQLite's lock orders them across processes.
+Under load a batch holds many messages, so the database round trips are shared.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.engine import Engine, Event, Outcome, Reply, Session, texts
 from bot.store import Database
-from bot.store.sessions import delete_session, first_delivery, load_session, save_session
+from bot.store.sessions import (
+    delete_sessions,
+    forget_deliveries,
+    load_session,
+    load_sessions,
+    record_deliveries,
+    save_session,
+    save_sessions,
+)
 
 log = logging.getLogger(__name__)
 
-
-class _EngineFailure(Exception):
-    """A bug in the engine or the flows: the transaction is rolled back, the person told."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__("engine failure")
-        self.session = session
-        self.lang = session.lang or "fr"
+MAX_BATCH = 200
+"""Messages in one transaction at most (SQLite allows 32,766 parameters in a statement)."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,27 @@ class Handled:
     duplicate: bool = False
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    channel: str
+    user_id: str
+    event: Event
+    message_id: str
+    now: datetime
+    lang: str | None
+    future: asyncio.Future
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.user_id)
+
+
 class Conversations:
     def __init__(self, db: Database, engine: Engine) -> None:
         self.db = db
         self.engine = engine
+        self._queue: deque[_Waiting] = deque()
+        self._worker: asyncio.Task | None = None
 
     async def handle(
         self,
@@ -53,28 +77,87 @@ class Conversations:
         lang: str | None = None,
     ) -> Handled:
         """Process one message from one person, after the ones that came before it."""
-        now = now or datetime.now(UTC)
-        stamp = now.timestamp()
-        try:
-            async with self.db.transaction(begin=False) as conn:
-                message_id = external_id or uuid.uuid4().hex
-                session = await first_delivery(conn, channel, user_id, message_id, stamp)
-                if session is None:
-                    return Handled((), await load_session(conn, channel, user_id), duplicate=True)
-                if session.is_new:
-                    session.lang = self.engine.start_language(lang)
-                outcome = self._step(session, event, now)
-                await self._apply(conn, channel, user_id, outcome, stamp)
-        except _EngineFailure as failure:
-            log.exception("the engine failed on a %s message; nothing was saved", channel)
-            return Handled((Reply(texts.FAILURE, lang=failure.lang),), failure.session)
-        return Handled(outcome.replies, outcome.session)
+        waiting = _Waiting(
+            channel,
+            user_id,
+            event,
+            external_id or uuid.uuid4().hex,
+            now or datetime.now(UTC),
+            lang,
+            asyncio.get_running_loop().create_future(),
+        )
+        self._queue.append(waiting)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work())
+        return await asyncio.shield(waiting.future)
 
-    def _step(self, session: Session, event: Event, now: datetime) -> Outcome:
+    async def _work(self) -> None:
+        while self._queue:
+            batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
+            try:
+                results = await self._process(batch)
+            except Exception as exc:
+                log.exception("%d messages could not be saved; the channels will retry", len(batch))
+                for waiting in batch:
+                    waiting.future.set_exception(exc)
+                continue
+            for waiting, result in zip(batch, results, strict=True):
+                waiting.future.set_result(result)
+
+    async def _process(self, batch: list[_Waiting]) -> list[Handled]:
+        async with self.db.transaction(begin=False) as conn:
+            deliveries = [(w.channel, w.message_id, w.now.timestamp()) for w in batch]
+            first = await record_deliveries(conn, deliveries)
+            sessions = await load_sessions(conn, {w.key for w in batch})
+            changed: dict[tuple[str, str], tuple[Session, float]] = {}
+            erased: set[tuple[str, str]] = set()
+            failed: list[tuple[str, str]] = []
+            results = []
+            for waiting in batch:
+                delivery = (waiting.channel, waiting.message_id)
+                session = sessions.get(waiting.key) or Session()
+                if delivery not in first:
+                    results.append(Handled((), session, duplicate=True))
+                    continue
+                first.discard(delivery)
+                outcome = self._step(waiting, session)
+                if outcome is None:
+                    failed.append(delivery)
+                    apology = Reply(texts.FAILURE, lang=session.lang or "fr")
+                    results.append(Handled((apology,), session))
+                    continue
+                sessions[waiting.key] = outcome.session
+                if any(effect.kind == "erase" for effect in outcome.effects):
+                    erased.add(waiting.key)
+                    changed.pop(waiting.key, None)
+                    log.info("erased the data of a %s user on request", waiting.channel)
+                else:
+                    erased.discard(waiting.key)
+                    changed[waiting.key] = (outcome.session, waiting.now.timestamp())
+                results.append(Handled(outcome.replies, outcome.session))
+            if changed:
+                await save_sessions(conn, changed)
+            if erased:
+                await delete_sessions(conn, erased)
+            if failed:
+                await forget_deliveries(conn, failed)
+        return results
+
+    def _step(self, waiting: _Waiting, session: Session) -> Outcome | None:
+        """Run the engine; None when it fails (a bug: logged, nothing saved for the message)."""
         try:
-            return self.engine.step(session, event, now)
-        except Exception as exc:
-            raise _EngineFailure(session) from exc
+            if session.is_new:
+                session.lang = self.engine.start_language(waiting.lang)
+            outcome = self.engine.step(session, waiting.event, waiting.now)
+        except Exception:
+            log.exception("the engine failed on a %s message; nothing was saved", waiting.channel)
+            return None
+        for effect in outcome.effects:
+            if effect.kind == "handoff":
+                log.info(
+                    "hand-off asked on %s, topic %s", waiting.channel, effect.data.get("topic")
+                )
+        return outcome
 
     async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:
         """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,
@@ -89,14 +172,3 @@ class Conversations:
     async def peek(self, channel: str, user_id: str) -> Session:
         """The saved state of a conversation, without changing it."""
         return await load_session(self.db.conn, channel, user_id)
-
-    async def _apply(self, conn, channel: str, user_id: str, outcome: Outcome, now: float) -> None:
-        kinds = {effect.kind for effect in outcome.effects}
-        if "erase" in kinds:
-            await delete_session(conn, channel, user_id)
-            log.info("erased the data of a %s user on request", channel)
-            return
-        await save_session(conn, channel, user_id, outcome.session, now)
-        for effect in outcome.effects:
-            if effect.kind == "handoff":
-                log.info("hand-off asked on %s, topic %s", channel, effect.data.get("topic"))

@@ -115,3 +115,25 @@ async def test_a_failed_step_rolls_back_and_loses_nothing(engine: Engine, db_pat
     assert not retried.duplicate
     assert retried.session.node == "compte"
     await db.close()
+
+
+async def test_a_batch_keeps_order_dedup_and_erasure_per_person(
+    engine: Engine, db_path: Path
+) -> None:
+    db = await open_database(db_path)
+    conversations = Conversations(db, engine)
+    who = ("sms", "+33600000007")
+    sent = [("salut", "m1"), ("1", "m2"), ("1", "m2"), ("oubli", "m3"), ("oui", "m4"), ("x", "m5")]
+    results = await asyncio.gather(
+        *(
+            conversations.handle(*who, Text(text), external_id=mid, now=NOON, lang="fr")
+            for text, mid in sent
+        )
+    )
+    assert [r.duplicate for r in results] == [False, False, True, False, False, False]
+    assert results[1].session.node == "compte"
+    assert "effacées" in results[4].replies[0].text
+    assert "Bonjour" in results[5].replies[0].text
+    await db.close()
+    rows = sqlite3.connect(db_path).execute("SELECT count(*) FROM sessions").fetchone()
+    assert rows == (1,)

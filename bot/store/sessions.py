@@ -26,23 +26,46 @@ async def save_session(
     )
 
 
-async def delete_session(conn: aiosqlite.Connection, channel: str, user_id: str) -> None:
-    await conn.execute("DELETE FROM sessions WHERE channel = ? AND user_id = ?", (channel, user_id))
-
-
-async def first_delivery(
-    conn: aiosqlite.Connection, channel: str, user_id: str, external_id: str, now: float
-) -> Session | None:
-    """Record an inbound message id and load the session, in one statement.
-
-    None when the id was already processed (the insert is ignored and returns no row).
-    """
+async def record_deliveries(
+    conn: aiosqlite.Connection, deliveries: list[tuple[str, str, float]]
+) -> set[tuple[str, str]]:
+    """Record inbound message ids, in one statement; the (channel, id) pairs seen first now."""
+    values = ", ".join("(?, ?, ?)" for _ in deliveries)
     rows = await conn.execute_fetchall(
-        "INSERT OR IGNORE INTO inbound (channel, external_id, received_at) VALUES (?, ?, ?) "
-        "RETURNING (SELECT state FROM sessions WHERE channel = ? AND user_id = ?)",
-        (channel, external_id, now, channel, user_id),
+        "INSERT OR IGNORE INTO inbound (channel, external_id, received_at) "
+        f"VALUES {values} RETURNING channel, external_id",
+        [value for delivery in deliveries for value in delivery],
     )
-    if not rows:
-        return None
-    state = rows[0][0]
-    return Session.from_json(state) if state else Session()
+    return {(channel, external_id) for channel, external_id in rows}
+
+
+async def forget_deliveries(conn: aiosqlite.Connection, keys: list[tuple[str, str]]) -> None:
+    """Un-record messages that could not be processed, so that a retry processes them."""
+    await conn.executemany("DELETE FROM inbound WHERE channel = ? AND external_id = ?", keys)
+
+
+async def load_sessions(
+    conn: aiosqlite.Connection, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], Session]:
+    values = ", ".join("(?, ?)" for _ in keys)
+    rows = await conn.execute_fetchall(
+        "SELECT channel, user_id, state FROM sessions "
+        f"WHERE (channel, user_id) IN (VALUES {values})",
+        [value for key in keys for value in key],
+    )
+    return {(channel, user): Session.from_json(state) for channel, user, state in rows}
+
+
+async def save_sessions(
+    conn: aiosqlite.Connection, sessions: dict[tuple[str, str], tuple[Session, float]]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO sessions (channel, user_id, state, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        [(c, u, session.to_json(), at) for (c, u), (session, at) in sessions.items()],
+    )
+
+
+async def delete_sessions(conn: aiosqlite.Connection, keys: set[tuple[str, str]]) -> None:
+    await conn.executemany("DELETE FROM sessions WHERE channel = ? AND user_id = ?", list(keys))
