@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import sqlite3
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -80,8 +81,10 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         body = await read_body(request)
         if body is None:
             return PlainTextResponse("too large", status_code=413)
-        request._body = body
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        try:
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return PlainTextResponse("bad form", status_code=400)
         url = settings.public_url + request.url.path
         if request.url.query:
             url += "?" + request.url.query
