@@ -1,0 +1,105 @@
+"""`relais flows …`: check the flows, draw them, export them for reviewers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.config import load_settings
+from bot.flows.loader import load_flows
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    flows = commands.add_parser("flows", help="work with the decision flows")
+    flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
+    check = flow_commands.add_parser("check", help="check flow files; exit 1 on any error")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
+    graph = flow_commands.add_parser("graph", help="draw a flow (Mermaid, or SVG with Graphviz)")
+    graph.add_argument("flow", metavar="FLOW", help="flow id, e.g. caf")
+    graph.add_argument("--format", choices=("mermaid", "svg", "dot"), default="mermaid")
+    export = flow_commands.add_parser("export", help="every flow as one readable document")
+    export.add_argument("--format", choices=("markdown",), default="markdown")
+    for sub in (graph, export):
+        sub.add_argument("--output", "-o", metavar="FILE", help="write there instead of stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.flows_command == "check":
+        return flows_check(args.paths)
+    return flows_render(args)
+
+
+def flows_check(paths: list[str]) -> int:
+    from bot.flows.check import check_files
+    from bot.flows.reader import flow_files, read_flow_file
+
+    settings = load_settings()
+    named = paths or list(settings.flows) or None
+    files = flow_files(named)
+    if not files:
+        print("no flow files found", file=sys.stderr)
+        return 1
+    parsed = [read_flow_file(f) for f in files]
+    whole_set = not paths
+    problems = check_files(
+        parsed,
+        today=date.today(),
+        main="menu" if whole_set else None,
+        handoff="aide" if whole_set else None,
+    )
+    for problem in problems:
+        print(problem)
+    flows = [p.flow for p in parsed if p.flow]
+    if flows:
+        print(writing_report(flows), file=sys.stderr)
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    print(f"{len(files)} flow files checked: {errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def flows_render(args: argparse.Namespace) -> int:
+    from bot.flows import render
+
+    flows = load_flows(list(load_settings().flows) or None)
+    if args.flows_command == "export":
+        text = render.markdown(flows)
+    else:
+        flow = flows.flows.get(args.flow)
+        if flow is None:
+            known = ", ".join(sorted(flows.flows))
+            print(f"relais: no flow '{args.flow}' (known: {known})", file=sys.stderr)
+            return 1
+        try:
+            text = {"mermaid": render.mermaid, "svg": render.svg, "dot": render.dot}[args.format](
+                flow
+            )
+        except render.GraphvizMissing as exc:
+            print(f"relais: {exc}", file=sys.stderr)
+            return 1
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def writing_report(flows) -> str:
+    """Per flow: sentence length (FALC) and SMS cost; then the longest sentences."""
+    from bot.flows.writing import measure
+
+    rows = [f"{'flow':<16}{'sentences':>10}{'avg words':>10}{'UCS-2 replies':>15}{'max SMS':>9}"]
+    everything = []
+    for flow in flows:
+        w = measure(flow)
+        everything.extend((s, flow) for s in w.sentences)
+        rows.append(
+            f"{flow.id:<16}{len(w.sentences):>10}{w.average_words:>10.1f}"
+            f"{f'{w.ucs2_replies}/{w.replies}':>15}{w.max_segments:>9}"
+        )
+    rows.append("longest sentences:")
+    for sentence, flow in sorted(everything, key=lambda pair: -pair[0].words)[:5]:
+        rows.append(f"  {flow.path}:{sentence.line}: {sentence.words} words: {sentence.text[:70]}")
+    return "\n".join(rows)

@@ -1,0 +1,107 @@
+"""`relais serve`, `relais poll` and `relais webhook set`: the channels in production."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+
+from bot.app import Relais
+from bot.config import ConfigError, load_settings
+
+
+def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
+    serve_parser = commands.add_parser("serve", help="run the HTTP service (health, webhooks)")
+    serve_parser.add_argument(
+        "--listen", metavar="HOST:PORT", help="default: RELAIS_LISTEN or 127.0.0.1:8000"
+    )
+    db_option(serve_parser)
+    poll_parser = commands.add_parser("poll", help="Telegram by long polling (no public URL)")
+    db_option(poll_parser)
+    webhook = commands.add_parser("webhook", help="Telegram webhook registration")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    webhook_commands.add_parser("set", help="register RELAIS_PUBLIC_URL and the secret")
+
+
+async def serve(relais: Relais) -> None:
+    """One process: health, the Telegram webhook and the Twilio webhook, as configured."""
+    import uvicorn
+
+    from bot.channels.telegram import TelegramChannel, build_application
+    from bot.web.app import create_app
+
+    settings = relais.settings
+    telegram = None
+    if settings.telegram is not None:
+        if not settings.telegram.secret:
+            raise ConfigError("RELAIS_TELEGRAM_SECRET is required to serve the Telegram webhook")
+        application = build_application(settings.telegram)
+        await application.initialize()
+        telegram = TelegramChannel(relais.conversations, application)
+    if settings.twilio is not None and not settings.public_url:
+        raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
+    # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
+    # cleanup below runs (a container stop sends SIGTERM).
+    signal.signal(signal.SIGTERM, _stop)
+    host, port = settings.listen
+    config = uvicorn.Config(
+        create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        if telegram is not None:
+            await telegram.drain(timeout=SHUTDOWN_GRACE)
+            await telegram.application.shutdown()
+
+
+SHUTDOWN_GRACE = 10.0
+"""Seconds a stopping server gives the replies still queued for Telegram."""
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+async def poll(relais: Relais) -> None:
+    """Telegram by long polling, for a developer without a public address."""
+    from bot.channels.telegram import TelegramChannel, build_application
+
+    if relais.settings.telegram is None:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
+    application = build_application(relais.settings.telegram, webhook=False)
+    channel = TelegramChannel(relais.conversations, application)
+    async with application:
+        await application.bot.delete_webhook()
+        await application.updater.start_polling()
+        await application.start()
+        print("Polling Telegram; Ctrl-C to stop.", file=sys.stderr)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await channel.drain(timeout=SHUTDOWN_GRACE)
+
+
+async def webhook_set() -> int:
+    from bot.channels.telegram import build_application
+    from bot.web.app import TELEGRAM_PATH
+
+    settings = load_settings()
+    if settings.telegram is None or not settings.telegram.secret:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN and RELAIS_TELEGRAM_SECRET are required")
+    if not settings.public_url.startswith("https://"):
+        raise ConfigError("RELAIS_PUBLIC_URL must be the public https address of relais serve")
+    application = build_application(settings.telegram)
+    url = settings.public_url + TELEGRAM_PATH
+    async with application:
+        await application.bot.set_webhook(
+            url=url,
+            secret_token=settings.telegram.secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    print(f"Telegram will call {url}")
+    return 0
