@@ -190,3 +190,35 @@ def test_adding_a_language_is_one_command(tmp_path: Path) -> None:
     assert "Review: draft" in header and "native speaker" in header
     assert "tr" in workflow.languages(locales)
     assert Catalogs(locales).languages[-1] == "tr"
+
+
+def test_pybabel_finds_flow_texts_with_file_line_and_context(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "all.pot"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=LOCALES.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    template = workflow.read_catalog(out)
+    entry = template.get("CAF", context="menu/accueil")
+    assert entry is not None
+    assert any(path == "flows/menu.yaml" and line > 0 for path, line in entry.locations)
+    assert template.get(WORDS[Command.MENU]) is not None

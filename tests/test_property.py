@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -69,7 +70,7 @@ def run_random_conversation(engine: Engine, data) -> None:
         )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("RELAIS_PROPERTY_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_events_through_the_shipped_flows(shipped_engine: Engine, data) -> None:
     run_random_conversation(shipped_engine, data)
