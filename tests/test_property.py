@@ -70,7 +70,11 @@ def run_random_conversation(engine: Engine, data) -> None:
         )
 
 
-@settings(max_examples=int(os.environ.get("RELAIS_PROPERTY_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("RELAIS_PROPERTY_EXAMPLES", "300"))
+"""How many random conversations to try; raise it for a longer search."""
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_events_through_the_shipped_flows(shipped_engine: Engine, data) -> None:
     run_random_conversation(shipped_engine, data)
