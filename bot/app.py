@@ -17,9 +17,12 @@ from bot.store import Database, open_database
 @dataclass
 class Relais:
     settings: Settings
-    engine: Engine
     db: Database
     conversations: Conversations
+
+    @property
+    def engine(self) -> Engine:
+        return self.conversations.engine
 
     async def close(self) -> None:
         await self.db.close()
@@ -42,4 +45,4 @@ async def start(settings: Settings) -> Relais:
     except BaseException:
         await db.close()
         raise
-    return Relais(settings, engine, db, Conversations(db, engine))
+    return Relais(settings, db, Conversations(db, engine))

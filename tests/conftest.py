@@ -74,3 +74,18 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             assert process.poll() is None, f"the server exited with {process.returncode}"
             assert time.monotonic() < deadline, f"{url} did not answer in {seconds} s"
             time.sleep(0.2)
+
+
+FRANCE_SERVICES = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"
+"""The real France Services list, read in place."""
+
+
+async def load_france_services(conversations) -> None:
+    """Import the real France Services list, then let the running engine see it."""
+    from dataclasses import replace
+
+    from bot.places import PlaceIndex, import_source
+
+    await import_source(conversations.db, str(FRANCE_SERVICES), "france-services")
+    places = await PlaceIndex.load(conversations.db)
+    conversations.engine = replace(conversations.engine, places=places)

@@ -14,6 +14,7 @@ from bot.app import start
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import Settings, TelegramSettings
 from bot.web.app import TELEGRAM_PATH, create_app
+from tests.conftest import load_france_services
 from tests.fakes.telegram_api import FakeBotApi
 
 TOKEN = "123456:" + "A" * 35
@@ -197,17 +198,7 @@ async def test_two_messages_at_once_are_answered_in_order(bot, api) -> None:
 
 async def test_a_shared_location_gives_map_pins(bot, api, tmp_path) -> None:
     client, channel, _settings = bot
-    from bot.places import PlaceIndex, import_source
-
-    shared = Path(__file__).parents[2] / "shared/data/lieux/france-services-2022-12-01.csv"
-    await import_source(channel.conversations.db, str(shared), "france-services")
-    engine = channel.conversations.engine
-    channel.conversations.engine = type(engine)(
-        engine.flows,
-        engine.catalogs,
-        engine.idle_after,
-        await PlaceIndex.load(channel.conversations.db),
-    )
+    await load_france_services(channel.conversations)
     amina = Person(47)
     await post(client, channel, amina.message("aide"))
     asked = api.sent("sendMessage", 47)[-1]

@@ -24,7 +24,7 @@ from bot.channels.twilio import TwilioSender
 from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
 from bot.web.app import TWILIO_PATH, create_app
-from tests.conftest import TESTS, free_port, wait_until_up
+from tests.conftest import TESTS, free_port, load_france_services, wait_until_up
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-auth-token-for-tests"
@@ -106,7 +106,7 @@ async def test_long_content_is_split_within_the_segment_budget(relais_app) -> No
 
 async def test_whatsapp_location_is_a_location_event(relais_app) -> None:
     client, relais = relais_app
-    await load_places(relais)
+    await load_france_services(relais.conversations)
     who = "whatsapp:+33622222222"
     for i, body in enumerate(["bonjour", "1", "aide", "CAF"]):
         params = sms(body, f"WA-{i}", sender=who)
@@ -186,18 +186,6 @@ async def test_outbound_to_an_opted_out_number_marks_it_stopped(relais_app) -> N
     await sender.close()
     assert http.requests[0]["data"]["From"] == "whatsapp:+14155238886"
     assert (await relais.conversations.peek("whatsapp", "whatsapp:+33644444444")).stopped
-
-
-async def load_places(relais) -> None:
-    """Import the real France Services list, then let the engine see it."""
-    from dataclasses import replace
-
-    from bot.places import PlaceIndex, import_source
-
-    shared = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"
-    await import_source(relais.db, str(shared), "france-services")
-    engine = replace(relais.engine, places=await PlaceIndex.load(relais.db))
-    relais.engine = relais.conversations.engine = engine
 
 
 async def _no_wait(_seconds: float) -> None:

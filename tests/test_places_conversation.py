@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TESTS, relais_command
+from tests.conftest import FRANCE_SERVICES, relais_command
 
-FRANCE_SERVICES = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"
 SATURDAY_NOON = "2026-11-21T12:00:00+01:00"
 TUESDAY_10 = "2026-11-24T10:00:00+01:00"
 

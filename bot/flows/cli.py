@@ -90,14 +90,17 @@ def writing_report(flows) -> str:
     """Per flow: sentence length (FALC) and SMS cost; then the longest sentences."""
     from bot.flows.writing import measure
 
-    rows = [f"{'flow':<16}{'sentences':>10}{'avg words':>10}{'UCS-2 replies':>15}{'max SMS':>9}"]
+    rows = [
+        f"{'flow':<16}{'sentences':>10}{'avg words':>10}{'UCS-2 replies':>15}{'max SMS':>9}"
+        "  costliest reply"
+    ]
     everything = []
     for flow in flows:
         w = measure(flow)
         everything.extend((s, flow) for s in w.sentences)
         rows.append(
             f"{flow.id:<16}{len(w.sentences):>10}{w.average_words:>10.1f}"
-            f"{f'{w.ucs2_replies}/{w.replies}':>15}{w.max_segments:>9}"
+            f"{f'{w.ucs2_replies}/{w.replies}':>15}{w.max_segments:>9}  {w.costliest}"
         )
     rows.append("longest sentences:")
     for sentence, flow in sorted(everything, key=lambda pair: -pair[0].words)[:5]:

@@ -7,7 +7,7 @@ average, none over 20. On SMS, a reply over 3 segments is split into too many me
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.channels.segments import sms_cost
@@ -46,9 +46,6 @@ class Writing:
     def average_words(self) -> float:
         return sum(s.words for s in self.sentences) / len(self.sentences) if self.sentences else 0
 
-    def worst(self, count: int = 3) -> list[Sentence]:
-        return sorted(self.sentences, key=lambda s: -s.words)[:count]
-
 
 def sentences(text: str) -> Iterator[str]:
     for part in _SENTENCE_END.split(text):
@@ -60,16 +57,15 @@ def word_count(sentence: str) -> int:
     return len(_WORD.findall(sentence))
 
 
-def sms_of(node: Node) -> str | None:
-    """The node's reply as an SMS shows it (None for nodes that say nothing)."""
+def sms_of(node: Node, translate: Callable[[str], str] = str) -> str | None:
+    """The node's reply as an SMS shows it, its texts passed through `translate` (None for
+    nodes that say nothing)."""
     if isinstance(node, Question):
-        return sms_text(node.text, [c.label for c in node.choices])
+        return sms_text(translate(node.text), [translate(c.label) for c in node.choices])
     if isinstance(node, Link):
-        return sms_text(node.text, url=node.url)
-    if isinstance(node, Message | Input | Places):
-        return node.text
-    if isinstance(node, Handoff | End):
-        return node.text
+        return sms_text(translate(node.text), url=node.url)
+    if isinstance(node, Message | Input | Places | Handoff | End) and node.text:
+        return translate(node.text)
     return None
 
 

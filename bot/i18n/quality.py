@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from bot.channels.bidi import for_display
 from bot.channels.segments import sms_cost
-from bot.channels.sms import sms_text
-from bot.flows import FlowSet, Link, Question
+from bot.flows import FlowSet
 from bot.flows.writing import sms_of
 from bot.i18n import Catalogs, Translator
 
@@ -31,15 +30,8 @@ def node_sms(flows: FlowSet, translator: Translator, flow_id: str, node_id: str)
     """A node's reply as an SMS shows it in the translator's language."""
     node = flows.flows[flow_id].nodes[node_id]
     context = f"{flow_id}/{node_id}"
-    if sms_of(node) is None:
-        return None
-    text = translator.text(node.text, context)
-    if isinstance(node, Question):
-        labels = [translator.text(c.label, context) for c in node.choices]
-        return for_display(sms_text(text, labels), translator.lang)
-    if isinstance(node, Link):
-        return for_display(sms_text(text, url=node.url), translator.lang)
-    return for_display(text, translator.lang)
+    sms = sms_of(node, lambda text: translator.text(text, context))
+    return None if sms is None else for_display(sms, translator.lang)
 
 
 def reply_costs(flows: FlowSet, catalogs: Catalogs) -> Iterator[ReplyCost]:

@@ -8,6 +8,7 @@ ordinary gettext files, `locales/<lang>/LC_MESSAGES/<domain>.po`, for Poedit or 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def template_path(domain: str, locales: Path = LOCALES) -> Path:
 
 def catalog_path(lang: str, domain: str, locales: Path = LOCALES) -> Path:
     return locales / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def catalogs_of(lang: str, locales: Path = LOCALES) -> Iterator[tuple[str, Path]]:
+    """(domain, path) of each catalog the language has."""
+    for domain in DOMAINS:
+        path = catalog_path(lang, domain, locales)
+        if path.exists():
+            yield domain, path
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
@@ -99,10 +108,7 @@ def update(locales: Path = LOCALES) -> list[Path]:
     """Bring every catalog up to date with the templates; changed texts become fuzzy."""
     written = []
     for lang in languages(locales):
-        for domain in DOMAINS:
-            path = catalog_path(lang, domain, locales)
-            if not path.exists():
-                continue
+        for domain, path in catalogs_of(lang, locales):
             catalog = read_catalog(path)
             catalog.update(read_catalog(template_path(domain, locales)))
             write_catalog(path, catalog, ignore_obsolete=True)
@@ -114,10 +120,7 @@ def compile_all(locales: Path = LOCALES) -> list[str]:
     """Compile every .po into the .mo the bot loads; return the problems found."""
     problems = []
     for lang in languages(locales):
-        for domain in DOMAINS:
-            path = catalog_path(lang, domain, locales)
-            if not path.exists():
-                continue
+        for _, path in catalogs_of(lang, locales):
             catalog = read_catalog(path)
             for message, errors in catalog.check():
                 problems.extend(f"{path}:{message.lineno}: {error}" for error in errors)
@@ -150,10 +153,8 @@ def status(locales: Path = LOCALES) -> list[Status]:
             continue
         translated = fuzzy = 0
         reviews = set()
-        for domain, template in templates.items():
-            path = catalog_path(lang, domain, locales)
-            if not path.exists():
-                continue
+        for domain, path in catalogs_of(lang, locales):
+            template = templates[domain]
             catalog = read_catalog(path)
             found = _REVIEW.search(catalog.header_comment or "")
             reviews.add(found.group(1).strip() if found else "unknown")
@@ -187,10 +188,7 @@ def catalog_problems(lang: str, locales: Path = LOCALES) -> list[str]:
     from bot.i18n.quality import lost_facts
 
     problems = []
-    for domain in DOMAINS:
-        path = catalog_path(lang, domain, locales)
-        if not path.exists():
-            continue
+    for _, path in catalogs_of(lang, locales):
         for message in read_catalog(path):
             if not message.id or not message.string:
                 continue
