@@ -209,3 +209,16 @@ async def test_a_shared_location_gives_map_pins(bot, api, tmp_path) -> None:
     venues = api.sent("sendVenue", 47)
     assert len(venues) == 3
     assert all(abs(float(v["latitude"]) - 48.936) < 0.3 for v in venues)
+
+
+async def test_a_photo_is_answered_not_ignored(bot, api) -> None:
+    client, channel, _ = bot
+    amina = Person(48)
+    await post(client, channel, amina.message("bonjour"))
+    photo = amina.message("x")
+    del photo["message"]["text"]
+    photo["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}]
+    await post(client, channel, photo)
+    texts = [m["text"] for m in api.sent("sendMessage", 48)]
+    assert "messages écrits" in texts[-2]
+    assert texts[-1] == "Pour quelle démarche avez-vous besoin d'aide ?"

@@ -243,3 +243,14 @@ def test_a_partial_twilio_setting_names_the_missing_variable(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert "RELAIS_TWILIO_AUTH_TOKEN is missing" in result.stderr
+
+
+async def test_an_mms_without_text_is_answered(relais_app) -> None:
+    client, _ = relais_app
+    for i, body in enumerate(["bonjour", "1"]):
+        params = sms(body, f"MM-{i}", sender="+33655555555")
+        await post(client, params, signed(params))
+    params = sms("", "MM-photo", sender="+33655555555", NumMedia="1")
+    replies = messages((await post(client, params, signed(params))).text)
+    assert "messages écrits" in "\n".join(replies)
+    assert "Pour quelle démarche" in "\n".join(replies)

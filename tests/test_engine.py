@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engine import Button, Engine, Location, Session, Text
+from bot.engine import Button, Engine, Location, Media, Session, Text
 from tests.conftest import NOON
 
 
@@ -259,3 +259,12 @@ def test_state_survives_json(talk: Talk) -> None:
     talk.send("salut")
     talk.send("1")
     assert Session.from_json(talk.session.to_json()) == talk.session
+
+
+def test_a_photo_or_voice_message_gets_a_reply_and_keeps_the_question(talk: Talk) -> None:
+    talk.send("salut")
+    talk.send("1")
+    replies = talk.send(Media("voice"))
+    assert "messages écrits" in replies[0].text
+    assert replies[-1].text == "Avez-vous un compte ?"
+    assert talk.at == "demarche/compte"

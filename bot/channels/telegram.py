@@ -34,7 +34,7 @@ from telegram.ext import (
 from bot.channels.bidi import for_display
 from bot.config import TelegramSettings
 from bot.conversations import Conversations
-from bot.engine import Button, Event, Location, Reply, Text
+from bot.engine import Button, Event, Location, Media, Reply, Text
 from bot.engine.events import button_token
 from bot.flows.check import TELEGRAM_MAX_TEXT
 
@@ -88,8 +88,10 @@ class TelegramChannel:
         self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._sending: set[asyncio.Task] = set()
         private = filters.ChatType.PRIVATE
+        readable = filters.TEXT | filters.LOCATION
+        application.add_handler(MessageHandler(private & readable, self.on_message))
         application.add_handler(
-            MessageHandler(private & (filters.TEXT | filters.LOCATION), self.on_message)
+            MessageHandler(private & ~readable & ~filters.StatusUpdate.ALL, self.on_media)
         )
         application.add_handler(CallbackQueryHandler(self.on_button))
 
@@ -101,6 +103,10 @@ class TelegramChannel:
         else:
             event = Text(message.text or "")
         await self.process(update, event)
+
+    async def on_media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, a voice message, a sticker…: answered, never ignored."""
+        await self.process(update, Media())
 
     async def on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -17,7 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.sms import sms_messages
 from bot.config import TwilioSettings
 from bot.conversations import Conversations
-from bot.engine import Event, Location, Reply, Text
+from bot.engine import Event, Location, Media, Reply, Text
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,23 @@ class Inbound:
     channel: str  # "sms" or "whatsapp"
     user_id: str
     message_sid: str
-    event: Event | None
+    event: Event
     opt_out: str = ""  # "STOP", "START" or ""
 
 
 def parse_inbound(form: Mapping[str, str]) -> Inbound:
     sender = form.get("From", "")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    event: Event | None
-    lat, lon = form.get("Latitude"), form.get("Longitude")
+    body = form.get("Body", "")
+    event: Event = Text(body)
     try:
-        event = Location(float(lat), float(lon)) if lat and lon else Text(form.get("Body", ""))
+        lat, lon = float(form.get("Latitude", "")), float(form.get("Longitude", ""))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
+            raise ValueError("not a position on Earth")
+        event = Location(lat, lon)
     except ValueError:
-        event = Text(form.get("Body", ""))
+        if not body.strip() and form.get("NumMedia", "0") not in ("", "0"):
+            event = Media()
     opt_out = form.get("OptOutType", "").upper()
     return Inbound(channel, sender, form.get("MessageSid", ""), event, opt_out)
 

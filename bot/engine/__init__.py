@@ -1,7 +1,7 @@
 """The conversation engine: pure, (state, event, now) -> replies, new state, effects."""
 
 from bot.engine.core import Engine
-from bot.engine.events import Button, Event, Location, Text
+from bot.engine.events import Button, Event, Location, Media, Text
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
 
@@ -11,6 +11,7 @@ __all__ = [
     "Engine",
     "Event",
     "Location",
+    "Media",
     "Outcome",
     "PlaceView",
     "Reply",

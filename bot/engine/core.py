@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.engine import texts
 from bot.engine.commands import Command, find_command
-from bot.engine.events import Button, Event, Location, Text, button_token
+from bot.engine.events import Button, Event, Location, Media, Text, button_token
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
@@ -292,7 +292,7 @@ class _Turn:
         elif isinstance(event, Location):
             where = index.at(event.lat, event.lon)
         else:
-            self.say(texts.STALE_BUTTON)
+            self.say(texts.NOT_TEXT if isinstance(event, Media) else texts.STALE_BUTTON)
             self.ask(node)
             return
         if where is None:
@@ -323,6 +323,8 @@ class _Turn:
         self.s.misses += 1
         if isinstance(event, Location):
             self.say(texts.NO_LOCATION_HERE)
+        elif isinstance(event, Media):
+            self.say(texts.NOT_TEXT)
         elif isinstance(event, Text) and not clean(event.text):
             self.say(texts.EMPTY_MESSAGE)
         elif retry:

@@ -31,4 +31,11 @@ class Location:
     lon: float
 
 
-Event = Text | Button | Location
+@dataclass(frozen=True)
+class Media:
+    """A photo, a voice message, a sticker, a file: nothing the engine can read."""
+
+    kind: str = "media"
+
+
+Event = Text | Button | Location | Media
