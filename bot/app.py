@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -10,8 +13,12 @@ from bot.conversations import Conversations
 from bot.engine import Engine
 from bot.flows import load_flows
 from bot.i18n import Catalogs
+from bot.outbox import Outbox, Sender
 from bot.places import PlaceIndex
 from bot.store import Database, open_database
+
+SHUTDOWN_GRACE = 10.0
+"""Seconds a stopping process gives the messages being sent."""
 
 
 @dataclass
@@ -26,6 +33,18 @@ class Relais:
 
     async def close(self) -> None:
         await self.db.close()
+
+    @contextlib.asynccontextmanager
+    async def outbox(self, senders: dict[str, Sender]) -> AsyncIterator[Outbox]:
+        """Send what is queued for these channels while the block runs."""
+        outbox = Outbox(self.db, senders)
+        self.conversations.queued = outbox.wake
+        worker = asyncio.create_task(outbox.run())
+        try:
+            yield outbox
+        finally:
+            self.conversations.queued = lambda: None
+            await outbox.stop(worker, SHUTDOWN_GRACE)
 
 
 def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine:

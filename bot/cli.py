@@ -21,6 +21,7 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.flows import cli as flows_cli
+    from bot.handoff import cli as handoff_cli
     from bot.i18n import cli as i18n_cli
     from bot.places import cli as places_cli
     from bot.web import serve as serve_cli
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_cli.register(commands, _db_option)
     places_cli.register(commands)
+    handoff_cli.register(commands)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -98,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.places.cli import run as run_places
 
             return run_places(args, _settings(args))
+        if args.command in ("mediators", "tickets"):
+            from bot.handoff.cli import run as run_handoff
+
+            return run_handoff(args, _settings(args))
         if args.command == "flows":
             from bot.flows.cli import run as run_flows
 

@@ -16,10 +16,13 @@ import asyncio
 import logging
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.engine import Engine, Event, Outcome, Reply, Session, texts
+from bot.handoff.relay import Relay
+from bot.outbox import enqueue, replies_payload
 from bot.store import Database
 from bot.store.sessions import (
     delete_sessions,
@@ -52,6 +55,9 @@ class _Waiting:
     message_id: str
     now: datetime
     lang: str | None
+    outbound: bool
+    """The replies go to the outbox (a mediator's message, a ticket closed), not to a caller
+    answering the resident."""
     future: asyncio.Future
 
     @property
@@ -63,8 +69,12 @@ class Conversations:
     def __init__(self, db: Database, engine: Engine) -> None:
         self.db = db
         self.engine = engine
+        self.relay = Relay(engine.flows)
+        self.queued: Callable[[], None] = lambda: None
+        """Called after a commit that queued outbox messages (the outbox worker's wake-up)."""
         self._queue: deque[_Waiting] = deque()
         self._worker: asyncio.Task | None = None
+        self._queued_outbox = False
 
     async def handle(
         self,
@@ -75,6 +85,7 @@ class Conversations:
         external_id: str | None = None,
         now: datetime | None = None,
         lang: str | None = None,
+        outbound: bool = False,
     ) -> Handled:
         """Process one message from one person, after the ones that came before it."""
         waiting = _Waiting(
@@ -84,6 +95,7 @@ class Conversations:
             external_id or uuid.uuid4().hex,
             now or datetime.now(UTC),
             lang,
+            outbound,
             asyncio.get_running_loop().create_future(),
         )
         self._queue.append(waiting)
@@ -101,6 +113,9 @@ class Conversations:
                 for waiting in batch:
                     waiting.future.set_exception(exc)
                 continue
+            if any(w.outbound for w in batch) or self._queued_outbox:
+                self._queued_outbox = False
+                self.queued()
             for waiting, result in zip(batch, results, strict=True):
                 waiting.future.set_result(result)
 
@@ -109,6 +124,7 @@ class Conversations:
             deliveries = [(w.channel, w.message_id, w.now.timestamp()) for w in batch]
             first = await record_deliveries(conn, deliveries)
             sessions = await load_sessions(conn, {w.key for w in batch})
+            covered = await self.relay.covered(conn)
             changed: dict[tuple[str, str], tuple[Session, float]] = {}
             erased: set[tuple[str, str]] = set()
             failed: list[tuple[str, str]] = []
@@ -120,7 +136,9 @@ class Conversations:
                     results.append(Handled((), session, duplicate=True))
                     continue
                 first.discard(delivery)
-                outcome = self._step(waiting, session)
+                outcome = self._step(waiting, session, covered)
+                if outcome is not None and (outcome.effects or waiting.outbound):
+                    outcome = await self._carry_out(conn, waiting, outcome, covered)
                 if outcome is None:
                     failed.append(delivery)
                     apology = Reply(texts.FAILURE, lang=session.lang or "fr")
@@ -131,7 +149,8 @@ class Conversations:
                     erased.add(waiting.key)
                     changed.pop(waiting.key, None)
                     log.info("erased the data of a %s user on request", waiting.channel)
-                else:
+                elif not outcome.session.is_new:
+                    # (A ticket event for a person who erased everything creates nothing.)
                     erased.discard(waiting.key)
                     changed[waiting.key] = (outcome.session, waiting.now.timestamp())
                 results.append(Handled(outcome.replies, outcome.session))
@@ -143,21 +162,52 @@ class Conversations:
                 await forget_deliveries(conn, failed)
         return results
 
-    def _step(self, waiting: _Waiting, session: Session) -> Outcome | None:
+    def _step(
+        self, waiting: _Waiting, session: Session, covered: frozenset[str], event=None
+    ) -> Outcome | None:
         """Run the engine; None when it fails (a bug: logged, nothing saved for the message)."""
         try:
-            if session.is_new:
+            if session.is_new and event is None:
                 session.lang = self.engine.start_language(waiting.lang)
-            outcome = self.engine.step(session, waiting.event, waiting.now)
+            return self.engine.step(session, event or waiting.event, waiting.now, covered)
         except Exception:
             log.exception("the engine failed on a %s message; nothing was saved", waiting.channel)
             return None
-        for effect in outcome.effects:
-            if effect.kind == "handoff":
-                log.info(
-                    "hand-off asked on %s, topic %s", waiting.channel, effect.data.get("topic")
-                )
-        return outcome
+
+    async def _carry_out(
+        self, conn, waiting: _Waiting, outcome: Outcome, covered: frozenset[str]
+    ) -> Outcome | None:
+        """Apply the hand-off effects (tickets, their messages) and tell the engine what came
+        of them; all or nothing for this message (a savepoint inside the batch)."""
+        now = waiting.now.timestamp()
+        await conn.execute("SAVEPOINT message")
+        try:
+            replies, message_id = list(outcome.replies), None
+            effects, done = list(outcome.effects), list(outcome.effects)
+            while effects:
+                effect = effects.pop(0)
+                applied = await self.relay.apply(conn, *waiting.key, effect, now)
+                message_id = applied.message_id or message_id
+                for event in applied.events:
+                    more = self._step(waiting, outcome.session, covered, event)
+                    if more is None:
+                        raise RuntimeError("the engine failed on a ticket event")
+                    replies.extend(more.replies)
+                    effects.extend(more.effects)
+                    done.extend(more.effects)
+                    outcome = more
+            if waiting.outbound and replies:
+                payload = replies_payload(replies)
+                await enqueue(conn, *waiting.key, payload, now, ticket_message_id=message_id)
+            if any(e.kind != "erase" for e in done) or waiting.outbound:
+                self._queued_outbox = True
+        except Exception:
+            log.exception("a hand-off step on %s failed; nothing was saved", waiting.channel)
+            await conn.execute("ROLLBACK TO message")
+            await conn.execute("RELEASE message")
+            return None
+        await conn.execute("RELEASE message")
+        return Outcome(tuple(replies), outcome.session, tuple(done))
 
     async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:
         """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,

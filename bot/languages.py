@@ -36,6 +36,13 @@ def native_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def french_name(lang: str) -> str:
+    """The language's name for a French-speaking mediator ("arabe", "dari")."""
+    if lang == "prs":
+        return "dari"
+    return Locale.parse(SOURCE_LANGUAGE).languages.get(lang.split("_")[0], lang)
+
+
 def direction(lang: str) -> str:
     return "rtl" if lang in RIGHT_TO_LEFT else "ltr"
 

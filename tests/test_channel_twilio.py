@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.channels.segments import sms_cost
 from bot.channels.twilio import TwilioSender
 from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
+from bot.outbox import Outbox, enqueue, replies_payload
 from bot.web.app import TWILIO_PATH, create_app
 from tests.conftest import TESTS, free_port, load_france_services, wait_until_up
 
@@ -115,7 +117,7 @@ async def test_whatsapp_location_is_a_location_event(relais_app) -> None:
     replies = messages((await post(client, params, signed(params))).text)
     assert "Saint-Denis" in "\n".join(replies)
     session = await relais.conversations.peek("whatsapp", who)
-    assert session.node == "personne"
+    assert (session.node, session.pending) == ("ou", "place")
 
 
 async def test_twilio_stop_is_recorded_and_nothing_is_sent(relais_app) -> None:
@@ -160,18 +162,26 @@ class RecordingHttpClient(AsyncTwilioHttpClient):
         return TwilioResponse(status, json.dumps(body))
 
 
-async def test_outbound_messages_go_through_twilios_client_with_retries(relais_app) -> None:
-    _, relais = relais_app
-    http = RecordingHttpClient([500, 429])
+async def queue(relais, http, channel: str, to: str, text: str) -> tuple[Outbox, TwilioSender]:
+    """One message in the outbox, and the outbox sending through Twilio's client."""
     sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
-    sender_sleep = pytest.MonkeyPatch()
-    sender_sleep.setattr("bot.channels.twilio.asyncio.sleep", _no_wait)
+    async with relais.db.transaction() as conn:
+        await enqueue(conn, channel, to, replies_payload([Reply(text)]), time.time())
+    return Outbox(relais.db, sender.senders()), sender
+
+
+async def test_a_queued_message_goes_through_twilios_client_after_a_retry(relais_app) -> None:
+    _, relais = relais_app
+    http = RecordingHttpClient([500])
+    outbox, sender = await queue(relais, http, "sms", "+33633333333", "Bonjour, ici la médiatrice.")
     try:
-        assert await sender.send("sms", "+33633333333", [Reply("Bonjour, ici la médiatrice.")])
+        assert await outbox.flush() == 0, "Twilio answered 500: the message must wait"
+        assert await outbox.pending() == 1
+        assert await outbox.flush(now=time.time() + 60) == 1
+        assert await outbox.pending() == 0
     finally:
-        sender_sleep.undo()
         await sender.close()
-    assert len(http.requests) == 3
+    assert len(http.requests) == 2
     sent = http.requests[-1]
     assert sent["url"].endswith(f"/Accounts/{SID}/Messages.json")
     assert sent["data"]["To"] == "+33633333333" and sent["data"]["From"] == "+33700000000"
@@ -181,15 +191,12 @@ async def test_outbound_messages_go_through_twilios_client_with_retries(relais_a
 async def test_outbound_to_an_opted_out_number_marks_it_stopped(relais_app) -> None:
     _, relais = relais_app
     http = RecordingHttpClient([400])
-    sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
-    assert not await sender.send("whatsapp", "whatsapp:+33644444444", [Reply("Bonjour")])
+    outbox, sender = await queue(relais, http, "whatsapp", "whatsapp:+33644444444", "Bonjour")
+    assert await outbox.flush() == 0
     await sender.close()
+    assert await outbox.pending() == 0, "a refused message is not retried"
     assert http.requests[0]["data"]["From"] == "whatsapp:+14155238886"
     assert (await relais.conversations.peek("whatsapp", "whatsapp:+33644444444")).stopped
-
-
-async def _no_wait(_seconds: float) -> None:
-    return None
 
 
 def test_relais_serve_answers_a_signed_webhook_over_http(tmp_path: Path) -> None:

@@ -90,9 +90,10 @@ def test_unknown_answer_reprompts_with_the_choices_then_offers_a_person(talk: Ta
     assert first[-1].choices == ("Démarche", "Santé")
     second = talk.send("toujours rien")
     assert second[-1].choices == ("Démarche", "Santé", "Parler à une personne")
-    talk.send("3")
-    assert talk.session.flow == "aide"
-    assert [e.kind for e in talk.effects] == ["handoff"]
+    replies = talk.send("3")
+    assert talk.at == "aide/humain"
+    assert replies[0].text == "Une personne va vous aider."
+    assert talk.session.path[-1] == ["menu", "accueil", None]
 
 
 def test_global_commands_win_over_the_flow_at_any_step(talk: Talk) -> None:
@@ -104,9 +105,8 @@ def test_global_commands_win_over_the_flow_at_any_step(talk: Talk) -> None:
     talk.send("1")
     text = talk.texts("AIDE")
     assert "Une personne va vous aider." in text
-    assert talk.effects[0].kind == "handoff"
-    assert talk.effects[0].data["topic"] == "caf"
-    assert talk.effects[0].data["stuck"] == ["demarche", "compte", None]
+    assert talk.at == "aide/humain"
+    assert talk.session.path[-1] == ["demarche", "compte", None]
 
 
 def test_retour_goes_back_to_the_previous_question(talk: Talk) -> None:

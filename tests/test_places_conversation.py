@@ -58,7 +58,8 @@ def test_sms_postal_code_gives_three_cards_of_two_sms_at_most(places_db: Path) -
     assert len(cards) == 3
     assert all(card["segments"] <= 2 for card in cards)
     assert "Ouvert maintenant" in "\n".join(c["text"] for c in cards)
-    assert out[2]["flow"] == "aide" and out[2]["node"] == "personne"
+    assert out[2]["flow"] == "aide" and out[2]["node"] == "ou"
+    assert replies[-1]["text"].startswith("Quel lieu choisissez-vous ?\n1. France services")
 
 
 def test_telegram_shared_location_gives_cards_with_map_pins(places_db: Path) -> None:

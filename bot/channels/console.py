@@ -9,8 +9,10 @@ from bot.app import Relais
 from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
 from bot.engine import Reply, Text
+from bot.outbox import replies_of
 
-CONSOLE_USER = "console"
+CHANNEL = "console"
+"""Its own channel, so the outbox never sends a terminal conversation's messages by SMS."""
 
 
 def show(channel: str, reply: Reply) -> str:
@@ -38,14 +40,22 @@ async def chat(relais: Relais, channel: str, lang: str | None) -> None:
         print("Press a button by typing its number or its label.")
     print("Say hello to start (for example: bonjour).\n")
     loop = asyncio.get_running_loop()
-    while True:
-        try:
-            line = await loop.run_in_executor(None, input, "vous > ")
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return
-        handled = await relais.conversations.handle(channel, CONSOLE_USER, Text(line), lang=lang)
-        for reply in handled.replies:
+
+    async def later(_user: str, payload: list[dict]) -> None:
+        """A mediator's answer (from `relais serve` on the same database), as it arrives."""
+        for reply in replies_of(payload):
             print("\nrelais > " + show(channel, reply).replace("\n", "\n         "))
-        print()
-        sys.stdout.flush()
+        print("\nvous > ", end="", flush=True)
+
+    async with relais.outbox({CHANNEL: later}):
+        while True:
+            try:
+                line = await loop.run_in_executor(None, input, "vous > ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            handled = await relais.conversations.handle(CHANNEL, channel, Text(line), lang=lang)
+            for reply in handled.replies:
+                print("\nrelais > " + show(channel, reply).replace("\n", "\n         "))
+            print()
+            sys.stdout.flush()

@@ -1,26 +1,32 @@
 """Telegram through python-telegram-bot: replies as messages with buttons, updates as events.
 
 One `Application` serves both the webhook (`relais serve`, no updater of its own) and long
-polling (`relais poll`). Its handlers turn an update into an engine event, process it
-durably (the update id is the message id), then send the replies in the background, in
-order per chat, so the webhook answers at once.
+polling (`relais poll`). Its handlers turn an update into an engine event and process it
+durably (the update id is the message id); the replies go to the outbox, which sends them
+in order per chat. Mediators work in their organisation's group chat: buttons on a ticket's
+post, and replies to its posts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
 
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,11 +43,14 @@ from bot.conversations import Conversations
 from bot.engine import Button, Event, Location, Media, Reply, Text
 from bot.engine.events import button_token
 from bot.flows.check import TELEGRAM_MAX_TEXT
+from bot.handoff import actions, tickets
+from bot.handoff.mediators import organisation_by_chat
+from bot.handoff.relay import CLAIM, CLOSE
+from bot.outbox import CHAT, Sender, TryLater, Undeliverable, replies_of
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-SEND_ATTEMPTS = 4
 
 
 def callback_data(key: str, index: int) -> str:
@@ -85,8 +94,6 @@ class TelegramChannel:
     def __init__(self, conversations: Conversations, application: Application) -> None:
         self.conversations = conversations
         self.application = application
-        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._sending: set[asyncio.Task] = set()
         private = filters.ChatType.PRIVATE
         readable = filters.TEXT | filters.LOCATION
         application.add_handler(MessageHandler(private & readable, self.on_message))
@@ -94,6 +101,12 @@ class TelegramChannel:
             MessageHandler(private & ~readable & ~filters.StatusUpdate.ALL, self.on_media)
         )
         application.add_handler(CallbackQueryHandler(self.on_button))
+        groups = filters.ChatType.GROUPS
+        application.add_handler(MessageHandler(groups & filters.TEXT, self.on_chat_message))
+
+    def senders(self) -> dict[str, Sender]:
+        """The outbox's senders: residents in private chats, organisations' group chats."""
+        return {CHANNEL: self.deliver, CHAT: self.post}
 
     async def on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -110,7 +123,10 @@ class TelegramChannel:
 
     async def on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if update.effective_chat is None or update.effective_chat.type != "private":
+        if update.effective_chat is None:
+            return
+        if update.effective_chat.type != "private":
+            await self.on_ticket_button(update)
             return
         await self.process(update, parse_callback(query.data))
         try:
@@ -119,41 +135,17 @@ class TelegramChannel:
             log.info("a button press could not be acknowledged (it was too old)")
 
     async def process(self, update: Update, event: Event) -> None:
+        """Process durably; the replies are queued in the same transaction and sent by the
+        outbox, so an answered webhook never loses them, even if Telegram is down."""
         user = update.effective_user
-        chat_id = update.effective_chat.id
-        handled = await self.conversations.handle(
+        await self.conversations.handle(
             CHANNEL,
-            str(chat_id),
+            str(update.effective_chat.id),
             event,
             external_id=str(update.update_id),
             lang=user.language_code if user else None,
+            outbound=True,
         )
-        if handled.replies:
-            task = asyncio.create_task(self.send(chat_id, handled.replies))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
-
-    async def drain(self, timeout: float | None = None) -> None:
-        """Wait for the replies being sent (in tests), or at shutdown for `timeout` seconds
-        at most: what is still queued then is logged as not sent."""
-        try:
-            async with asyncio.timeout(timeout):
-                while self._sending:
-                    await asyncio.gather(*list(self._sending), return_exceptions=True)
-        except TimeoutError:
-            log.error("shutting down with %d chats' replies not sent", len(self._sending))
-            for task in list(self._sending):
-                task.cancel()
-
-    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        """Send in order; a person who blocked the bot is marked as stopped."""
-        async with self._chat_locks[chat_id]:
-            try:
-                for reply in replies:
-                    await self._send_one(chat_id, reply)
-            except Forbidden:
-                log.info("a Telegram user blocked the bot: marked as stopped")
-                await self.conversations.set_stopped(CHANNEL, str(chat_id), True)
 
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         bot = self.application.bot
@@ -162,13 +154,10 @@ class TelegramChannel:
         for i, text in enumerate(texts):
             last = i == len(texts) - 1
             markup_here = markup if last else None
-            await self._retry(
-                bot.send_message, chat_id=chat_id, text=text, reply_markup=markup_here
-            )
+            await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup_here)
         if reply.place:
             place = reply.place
-            await self._retry(
-                bot.send_venue,
+            await bot.send_venue(
                 chat_id=chat_id,
                 latitude=place.latitude,
                 longitude=place.longitude,
@@ -176,20 +165,128 @@ class TelegramChannel:
                 address=place.address or place.title,
             )
 
-    async def _retry(self, call, **kwargs) -> None:
-        """Network trouble and 5xx are retried with backoff; 429 waits as Telegram asks."""
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+    # -- later messages, from the outbox ------------------------------------------------------
+
+    async def deliver(self, user_id: str, payload: list[dict]) -> None:
+        try:
+            for reply in replies_of(payload):
+                await self._send_one(int(user_id), reply)
+        except Forbidden:
+            await self.conversations.set_stopped(CHANNEL, user_id, True)
+            raise Undeliverable("la personne a bloqué le bot Telegram") from None
+        except BadRequest as exc:
+            raise Undeliverable(f"Telegram a refusé : {exc.message}") from None
+        except (TimedOut, NetworkError, RetryAfter) as exc:
+            raise TryLater(f"Telegram injoignable : {exc}") from None
+
+    async def post(self, chat_id: str, payload: dict) -> None:
+        """A ticket's post in its organisation's chat; its later lines reply to the first, so
+        they show under it; every post is remembered to take mediators' replies to it."""
+        db = self.conversations.db
+        rows = await db.conn.execute_fetchall(
+            "SELECT MIN(message_id) FROM telegram_posts WHERE chat_id = ? AND ticket_id = ?",
+            (int(chat_id), payload["ticket_id"]),
+        )
+        first = rows[0][0] if rows else None
+        buttons = payload.get("buttons") or []
+        under = None
+        if first is not None and not buttons:
+            under = ReplyParameters(first, allow_sending_without_reply=True)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in buttons]]
+        )
+        try:
+            message = await self.application.bot.send_message(
+                chat_id=int(chat_id),
+                text=pieces(payload["text"])[0],
+                reply_markup=markup if buttons else None,
+                reply_parameters=under,
+            )
+        except Forbidden:
+            raise Undeliverable(f"le bot n'est plus dans le groupe Telegram {chat_id}") from None
+        except BadRequest as exc:
+            raise Undeliverable(f"Telegram a refusé : {exc.message}") from None
+        except (TimedOut, NetworkError, RetryAfter) as exc:
+            raise TryLater(f"Telegram injoignable : {exc}") from None
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO telegram_posts (chat_id, message_id, ticket_id) "
+                "VALUES (?, ?, ?)",
+                (int(chat_id), message.message_id, payload["ticket_id"]),
+            )
+
+    # -- mediators in their organisation's group chat -----------------------------------------
+
+    async def _ticket_here(self, chat_id: int, ticket_id: int) -> tickets.Ticket | None:
+        """The ticket, if this chat is the chat of the ticket's organisation."""
+        conn = self.conversations.db.conn
+        org = await organisation_by_chat(conn, chat_id)
+        if org is None:
+            log.info(
+                "Telegram chat %s is no organisation's chat; to make it one: "
+                "relais mediators org NAME --telegram-chat %s",
+                chat_id,
+                chat_id,
+            )
+            return None
+        ticket = await tickets.ticket_by_id(conn, ticket_id)
+        return ticket if ticket is not None and ticket.organisation_id == org.id else None
+
+    async def on_chat_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A mediator's reply to a ticket's post is a message to that resident."""
+        message = update.effective_message
+        chat_id = update.effective_chat.id
+        replied = message.reply_to_message
+        if replied is None or not message.text:
+            await self._ticket_here(chat_id, -1)  # logs the chat id of an unknown group
+            return
+        rows = await self.conversations.db.conn.execute_fetchall(
+            "SELECT ticket_id FROM telegram_posts WHERE chat_id = ? AND message_id = ?",
+            (chat_id, replied.message_id),
+        )
+        ticket = await self._ticket_here(chat_id, rows[0][0]) if rows else None
+        if ticket is None:
+            return
+        name = update.effective_user.full_name if update.effective_user else "Médiateur"
+        try:
+            await actions.reply(
+                self.conversations, ticket, name, message.text, external_id=str(update.update_id)
+            )
+        except actions.TicketError as exc:
             try:
-                await call(**kwargs)
-                return
-            except RetryAfter as exc:
-                delay = exc.retry_after if isinstance(exc.retry_after, int | float) else 1
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
-                    raise
-                delay = 0.5 * 2**attempt
-            await asyncio.sleep(float(delay))
-        log.error("Telegram did not take a message after %d attempts", SEND_ATTEMPTS)
+                await self.application.bot.send_message(
+                    chat_id=chat_id,
+                    text=f"{ticket.code} : {exc}",
+                    reply_parameters=ReplyParameters(message.message_id),
+                )
+            except TelegramError as error:
+                log.warning("could not tell a mediators' chat why a reply was refused: %s", error)
+
+    async def on_ticket_button(self, update: Update) -> None:
+        query = update.callback_query
+        kind, _, ticket_id = (query.data or "").removeprefix("tk:").partition(":")
+        ticket = None
+        if kind in (CLAIM, CLOSE) and ticket_id.isdigit():
+            ticket = await self._ticket_here(update.effective_chat.id, int(ticket_id))
+        if ticket is None:
+            await self._answer(query, "Cette demande n'est pas à ce groupe.")
+            return
+        name = update.effective_user.full_name if update.effective_user else "Médiateur"
+        try:
+            if kind == CLAIM:
+                await actions.claim(self.conversations, ticket, name)
+                await self._answer(query, f"{ticket.code} : vous la prenez en charge.")
+            else:
+                await actions.close(self.conversations, ticket, name)
+                await self._answer(query, f"{ticket.code} : close.")
+        except actions.TicketError as exc:
+            await self._answer(query, str(exc))
+
+    async def _answer(self, query, text: str) -> None:
+        try:
+            await query.answer(text)
+        except (BadRequest, NetworkError):
+            log.info("a button press could not be acknowledged (it was too old)")
 
 
 def build_application(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,12 +18,12 @@ from bot.channels.sms import sms_messages
 from bot.config import TwilioSettings
 from bot.conversations import Conversations
 from bot.engine import Event, Location, Media, Reply, Text
+from bot.outbox import Sender, TryLater, Undeliverable, replies_of
 
 log = logging.getLogger(__name__)
 
 OPTED_OUT = 21610
 """Twilio's error: the recipient answered STOP; nothing may be sent to them."""
-SEND_ATTEMPTS = 4
 WHATSAPP_MAX = 1600
 
 
@@ -94,7 +94,8 @@ async def handle_webhook(conversations: Conversations, form: Mapping[str, str], 
 
 
 class TwilioSender:
-    """Messages Relais sends later (a mediator's answer, a reminder), with retries."""
+    """Messages Relais sends later (a mediator's answer), for the outbox: one try each time,
+    the outbox retries what Twilio could not take."""
 
     def __init__(
         self,
@@ -115,6 +116,13 @@ class TwilioSender:
     async def close(self) -> None:
         await self.client.http_client.close()
 
+    def senders(self) -> dict[str, Sender]:
+        """The outbox's senders for the channels this account serves."""
+        out: dict[str, Sender] = {"sms": functools.partial(self.deliver, "sms")}
+        if self.settings.whatsapp_sender:
+            out["whatsapp"] = functools.partial(self.deliver, "whatsapp")
+        return out
+
     def _sender(self, channel: str) -> dict[str, str]:
         if channel == "whatsapp":
             return {"from_": f"whatsapp:{self.settings.whatsapp_sender.removeprefix('whatsapp:')}"}
@@ -122,29 +130,17 @@ class TwilioSender:
             return {"messaging_service_sid": self.settings.sender}
         return {"from_": self.settings.sender}
 
-    async def send(self, channel: str, to: str, replies: Sequence[Reply]) -> bool:
-        """Send in order; False when the person opted out (recorded) or Twilio refused."""
-        for body in outgoing(channel, replies, self.budget):
-            if not await self._send_one(channel, to, body):
-                return False
-        return True
-
-    async def _send_one(self, channel: str, to: str, body: str) -> bool:
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+    async def deliver(self, channel: str, to: str, payload: list[dict]) -> None:
+        """Send queued replies in order, in as few SMS as the segment budget allows."""
+        for body in outgoing(channel, replies_of(payload), self.budget):
             try:
                 await self.client.messages.create_async(to=to, body=body, **self._sender(channel))
-                return True
             except TwilioRestException as exc:
                 if exc.code == OPTED_OUT:
                     await self.conversations.set_stopped(channel, to, True)
-                    return False
-                retryable = exc.status == 429 or exc.status >= 500
-                if not retryable or attempt == SEND_ATTEMPTS:
-                    log.error("Twilio refused a message (%s %s): %s", exc.status, exc.code, exc.msg)
-                    return False
+                    raise Undeliverable("la personne a répondu STOP à Relais") from None
+                if exc.status == 429 or exc.status >= 500:
+                    raise TryLater(f"Twilio {exc.status}: {exc.msg}") from None
+                raise Undeliverable(f"Twilio a refusé ({exc.code}) : {exc.msg}") from None
             except (OSError, TimeoutError, aiohttp.ClientError) as exc:
-                if attempt == SEND_ATTEMPTS:
-                    log.error("Twilio unreachable after %d attempts: %s", attempt, exc)
-                    return False
-            await asyncio.sleep(0.5 * 2**attempt)
-        return False
+                raise TryLater(f"Twilio injoignable : {exc}") from None

@@ -1,7 +1,17 @@
 """The conversation engine: pure, (state, event, now) -> replies, new state, effects."""
 
 from bot.engine.core import Engine
-from bot.engine.events import Button, Event, Location, Media, Text
+from bot.engine.events import (
+    Button,
+    Event,
+    Location,
+    Media,
+    MediatorSaid,
+    Text,
+    TicketClosed,
+    TicketOpened,
+    TicketRefused,
+)
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
 
@@ -12,9 +22,13 @@ __all__ = [
     "Event",
     "Location",
     "Media",
+    "MediatorSaid",
     "Outcome",
     "PlaceView",
     "Reply",
     "Session",
     "Text",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketRefused",
 ]

@@ -16,6 +16,7 @@ class Command(Enum):
     LANGUAGE = "language"
     STOP = "stop"
     ERASE = "erase"
+    PRIVACY = "privacy"
 
 
 WORDS: dict[Command, str] = {
@@ -27,6 +28,7 @@ WORDS: dict[Command, str] = {
     Command.LANGUAGE: N_("langue|/langue|language|langues"),
     Command.STOP: N_("stop|/stop|arret|arreter"),
     Command.ERASE: N_("oubli|/oubli|effacer|oublier"),
+    Command.PRIVACY: N_("donnees|/donnees|mes donnees|confidentialite|vie privee|rgpd"),
 }
 """French words always work; each language adds its own through its catalog."""
 

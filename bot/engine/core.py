@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.engine import texts
 from bot.engine.commands import Command, find_command
-from bot.engine.events import Button, Event, Location, Media, Text, button_token
+from bot.engine.events import (
+    Button,
+    Event,
+    Location,
+    Media,
+    MediatorSaid,
+    Text,
+    TicketClosed,
+    TicketEvent,
+    TicketOpened,
+    TicketRefused,
+    button_token,
+)
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.session import Session
@@ -17,10 +30,19 @@ from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, P
 from bot.i18n import Catalogs, Translator
 from bot.languages import SOURCE_LANGUAGE, native_name
 from bot.places import PlaceIndex, card, fallback_text, venue
+from bot.places.cards import PHONE_LINES
+from bot.privacy.masking import mask
 from bot.text import clean
 
 ERASE_KEY = "!erase"
 LANGUAGE_KEY = "!language"
+PLACE_KEY = "!place"
+CONSENT_KEY = "!consent"
+NOTE_KEY = "!note"
+LEAVE_KEY = "!leave"
+FEEDBACK_KEY = "!feedback"
+MAX_NOTE = 1000
+"""Characters of the resident's own words kept in a ticket's summary."""
 MAX_PASSING = 50
 """Nodes walked in one step at most; the checker refuses loops, this only guards bad data."""
 
@@ -32,21 +54,31 @@ class Engine:
     idle_after: timedelta = timedelta(hours=24)
     places: PlaceIndex | None = None
     """Help places, loaded once at start-up: looking them up does no I/O."""
+    rate_limit: int = 20
+    """Messages a minute one person may send; beyond, one notice, then silence."""
+    max_text: int = 1000
+    """Characters of a message kept; a longer one is cut, and the person told."""
+    session_days: int = 30
+    ticket_days: int = 365
+    """What the privacy notice says is kept (the operator's retention settings)."""
 
-    def step(self, session: Session, event: Event, now: datetime) -> Outcome:
-        turn = _Turn(self, dataclasses.replace(session), now)
-        turn.run(event)
+    def step(
+        self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()
+    ) -> Outcome:
+        """One event in a conversation. `covered`: the keys of the places whose mediators
+        receive tickets (the service reads them from the database)."""
+        turn = _Turn(self, dataclasses.replace(session), now, covered)
+        if isinstance(event, TicketEvent):
+            turn.ticket_event(event)
+        else:
+            turn.run(event)
         return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
 
     def choices(self, session: Session) -> tuple[str | None, tuple[str, ...]]:
         """The buttons the resident has in front of them now: (question key, labels)."""
         turn = _Turn(self, session, datetime.now().astimezone())
-        if session.pending == "language":
-            turn.ask_language()
-        elif session.pending == "first-language":
-            turn.ask_first_language()
-        elif session.pending == "erase":
-            turn.ask_erase()
+        if session.pending:
+            turn.ask_pending(session.pending)
         elif isinstance(turn.current(), Question):
             turn.ask(turn.current())
         asked = [r for r in turn.replies if r.key]
@@ -66,8 +98,11 @@ class Engine:
 class _Turn:
     """The work of one step: the state being changed, the replies and effects gathered."""
 
-    def __init__(self, engine: Engine, session: Session, now: datetime) -> None:
+    def __init__(
+        self, engine: Engine, session: Session, now: datetime, covered: Collection[str] = ()
+    ) -> None:
         self.now = now
+        self.covered = covered
         self.flows = engine.flows
         self.engine = engine
         self.s = session
@@ -79,6 +114,10 @@ class _Turn:
 
     def run(self, event: Event) -> None:
         s, now = self.s, self.now
+        if self.throttled():
+            return
+        if isinstance(event, Text):
+            event = self.screen(event)
         new = s.is_new
         idle = not new and now.timestamp() - s.last_seen > self.engine.idle_after.total_seconds()
         was_stopped = s.stopped
@@ -100,6 +139,8 @@ class _Turn:
             if new:
                 self.say(texts.WELCOME)
             self.command(command)
+        elif s.ticket and not s.pending:
+            self.relay(event)
         elif new or idle or was_stopped:
             greeting = texts.WELCOME if new else texts.WELCOME_BACK if idle else texts.RESTARTED
             self.say(greeting)
@@ -111,6 +152,30 @@ class _Turn:
 
     def current(self) -> Node | None:
         return self.flows.get(self.s.flow, self.s.node)
+
+    def throttled(self) -> bool:
+        """Past the per-minute limit: one polite notice, then silence until the minute ends."""
+        s, now = self.s, self.now.timestamp()
+        if now - s.window >= 60 or now < s.window:
+            s.window, s.count, s.hushed = now, 0, False
+        s.count += 1
+        if s.count <= self.engine.rate_limit:
+            return False
+        if not s.hushed:
+            s.hushed = True
+            self.say(texts.RATE_LIMITED)
+        return True
+
+    def screen(self, event: Text) -> Text:
+        """Cut an oversized message and hide the secrets in it, before anything keeps it."""
+        text = event.text
+        if len(text) > self.engine.max_text:
+            text = text[: self.engine.max_text]
+            self.say(texts.TOO_LONG)
+        text, masked = mask(text)
+        if masked:
+            self.say(texts.MASKED)
+        return Text(text)
 
     # -- replies ----------------------------------------------------------------------------
 
@@ -194,9 +259,7 @@ class _Turn:
                 self.add(fallback_text(self.topic(), self.tr))
                 node_id = node.next
             elif isinstance(node, Handoff):
-                if node.text:
-                    self.add(self.flow_text(node, node.text))
-                self.effects.append(Effect("handoff", self.handoff_data()))
+                self.reach_handoff(node)
                 return
             elif isinstance(node, End):
                 if node.text:
@@ -226,14 +289,25 @@ class _Turn:
             return node.choices[answer].topic
         return self.flows.flows[flow_id].topic
 
-    def handoff_data(self) -> dict:
-        """What the mediator needs: the topic, the path taken and where the person got stuck."""
+    def handoff_data(self, note: str) -> dict:
+        """What the mediator needs: the topic, the path taken, where the person got stuck,
+        the place they picked and their own words."""
         stuck = next((step for step in reversed(self.s.path) if step[2] is None), None)
-        return {"topic": self.topic(), "lang": self.lang, "path": self.s.path, "stuck": stuck}
+        return {
+            "topic": self.topic(),
+            "lang": self.lang,
+            "path": self.s.path,
+            "stuck": stuck,
+            "place": self.s.place[:2],
+            "note": note,
+        }
 
     def choose(self, node: Question, index: int) -> None:
         if index >= len(node.choices):
             self.command(Command.HELP)
+            return
+        if node.choices[index].command:
+            self.command(Command(node.choices[index].command))
             return
         self.s.remember(self.s.flow, node.id, index)
         self.s.push_back(self.s.flow, node.id)
@@ -302,22 +376,41 @@ class _Turn:
                 self.ask(node)
                 return
             self.add(fallback_text(self.topic(), self.tr))
-        else:
-            self.show_places(where)
         self.s.remember(self.s.flow, node.id, where.postal_code or where.label if where else "")
         self.s.push_back(self.s.flow, node.id)
+        self.s.place = []
+        if where is not None and self.show_places(where):
+            return
         self.enter(self.s.flow, node.next)
 
-    def show_places(self, where) -> None:
+    def show_places(self, where) -> bool:
+        """The nearest places as cards, then the question which one; False when none."""
         ranked = self.engine.places.nearest(where, self.topic(), self.lang, self.now)
         if not ranked:
             self.add(fallback_text(self.topic(), self.tr))
-            return
+            return False
         self.add(self.tr.text(texts.PLACES_NEAR).format(place=where.label))
         for found in ranked:
-            compact = card(found, self.lang, self.now, translator=self.tr, compact=True)
-            view = PlaceView(compact, **venue(found))
-            self.add(card(found, self.lang, self.now, translator=self.tr), place=view)
+            self.show_place(found)
+        self.s.offered = [
+            [found.place.key, found.place.name, round(found.distance_km, 2)] for found in ranked
+        ]
+        self.s.pending = "place"
+        self.ask_place()
+        return True
+
+    def show_place(self, found) -> None:
+        compact = card(found, self.lang, self.now, translator=self.tr, compact=True)
+        view = PlaceView(compact, **venue(found))
+        self.add(card(found, self.lang, self.now, translator=self.tr), place=view)
+
+    def show_picked_place(self) -> None:
+        if not self.s.place or self.engine.places is None:
+            return
+        key, _, distance = self.s.place
+        found = self.engine.places.ranked(key, distance, self.now)
+        if found is not None:
+            self.show_place(found)
 
     def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
         self.s.misses += 1
@@ -338,6 +431,13 @@ class _Turn:
     def command(self, command: Command) -> None:
         s = self.s
         s.pending = None
+        if s.ticket and command in (Command.MENU, Command.BACK, Command.HELP):
+            if command is Command.MENU:
+                s.pending = "leave"
+                self.ask_leave()
+            else:
+                self.say(texts.RELAY_REMINDER)
+            return
         if command is Command.MENU:
             self.restart()
         elif command is Command.BACK:
@@ -358,6 +458,15 @@ class _Turn:
         elif command is Command.ERASE:
             s.pending = "erase"
             self.ask_erase()
+        elif command is Command.PRIVACY:
+            self.show_privacy()
+            node = self.current()
+            if s.ticket:
+                self.say(texts.RELAY_REMINDER)
+            elif node is None:
+                self.restart()
+            else:
+                self.ask(node)
 
     def go_back(self) -> None:
         s = self.s
@@ -370,6 +479,14 @@ class _Turn:
             return
         (s.flow, s.node), s.back, s.misses = back[-1], back[:-1], 0
         self.ask(self.current())
+
+    def show_privacy(self) -> None:
+        days = {
+            texts.KEPT_SESSIONS: self.engine.session_days,
+            texts.KEPT_TICKETS: self.engine.ticket_days,
+        }
+        lines = [self.tr.text(line).format(days=days.get(line)) for line in texts.PRIVACY_NOTICE]
+        self.add("\n".join(lines))
 
     def ask_language(self) -> None:
         names = tuple(native_name(code) for code in self.engine.catalogs.languages)
@@ -389,6 +506,9 @@ class _Turn:
     def answer_pending(self, event: Event) -> None:
         s = self.s
         pending, s.pending = s.pending, None
+        if pending in ("place", "consent", "note", "leave", "feedback"):
+            getattr(self, f"answer_{pending}")(event)
+            return
         if pending == "first-language":
             codes = self.engine.catalogs.languages
             picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
@@ -433,3 +553,176 @@ class _Turn:
         if isinstance(event, Text):
             return match_choice(event.text, options)
         return None
+
+    # -- hand-off to a person -----------------------------------------------------------------
+
+    def ask_pending(self, pending: str) -> None:
+        """Ask again the system question awaiting an answer."""
+        getattr(self, f"ask_{pending.replace('-', '_')}")()
+
+    def handoff_node(self) -> Handoff | None:
+        handoff = self.flows.flows[self.flows.handoff]
+        node = next((n for n in handoff.nodes.values() if isinstance(n, Handoff)), None)
+        current = self.current()
+        return current if isinstance(current, Handoff) else node
+
+    def handoff_end(self) -> None:
+        """The hand-off node's own words, said once the hand-off is settled."""
+        node = self.handoff_node()
+        if node is not None and node.text:
+            flow = self.s.flow if isinstance(self.current(), Handoff) else self.flows.handoff
+            self.add(self.flow_text(node, node.text, flow))
+
+    def reach_handoff(self, node: Handoff) -> None:
+        """Consent is asked only when the picked place has mediators who receive tickets."""
+        if self.s.place and self.s.place[0] in self.covered:
+            self.s.pending = "consent"
+            self.ask_consent()
+            return
+        if self.s.place:
+            self.say(texts.NOT_RECEIVING)
+        self.handoff_end()
+
+    def ask_place(self) -> None:
+        names = tuple(name for _, name, _ in self.s.offered)
+        self.add(
+            self.tr.text(texts.PLACE_PICK), (*names, self.tr.text(texts.PLACE_NONE)), key=PLACE_KEY
+        )
+
+    def answer_place(self, event: Event) -> None:
+        s = self.s
+        options = [[name] for _, name, _ in s.offered]
+        options.append([self.tr.text(texts.PLACE_NONE), texts.PLACE_NONE])
+        picked = self.pick(event, PLACE_KEY, options)
+        if picked is None:
+            where = self.engine.places.resolve(event.text) if isinstance(event, Text) else None
+            if where is not None and self.show_places(where):
+                return
+            s.pending = "place"
+            self.say(texts.NOT_UNDERSTOOD)
+            self.ask_place()
+            return
+        s.place = s.offered[picked] if picked < len(s.offered) else []
+        node = self.current()
+        self.enter(s.flow, node.next if isinstance(node, Places) else s.node)
+
+    def ask_consent(self) -> None:
+        question = self.tr.text(texts.CONSENT_ASK).format(place=self.s.place[1])
+        choices = (self.tr.text(texts.CONSENT_YES), self.tr.text(texts.NO))
+        self.add(question, choices, key=CONSENT_KEY)
+
+    def yes_no(self, event: Event, key: str, yes_label: str) -> int | None:
+        yes = [self.tr.text(yes_label), yes_label, *self.tr.text(texts.YES_WORDS).split("|")]
+        no = [self.tr.text(texts.NO), texts.NO, *self.tr.text(texts.NO_WORDS).split("|")]
+        return self.pick(event, key, [yes, no])
+
+    def answer_consent(self, event: Event) -> None:
+        answer = self.yes_no(event, CONSENT_KEY, texts.CONSENT_YES)
+        if answer is None:
+            self.s.pending = "consent"
+            self.say(texts.NOT_UNDERSTOOD)
+            self.ask_consent()
+        elif answer == 0:
+            self.s.pending = "note"
+            self.ask_note()
+        else:
+            self.say(texts.NOTHING_SENT)
+            self.show_picked_place()
+            if self.topic() in PHONE_LINES:
+                self.say(PHONE_LINES[self.topic()])
+            self.handoff_end()
+
+    def ask_note(self) -> None:
+        self.say(texts.NEVER_SEND)
+        self.add(self.tr.text(texts.NOTE_ASK), (self.tr.text(texts.NOTE_SKIP),), key=NOTE_KEY)
+
+    def answer_note(self, event: Event) -> None:
+        skip = self.pick(event, NOTE_KEY, [[self.tr.text(texts.NOTE_SKIP), texts.NOTE_SKIP]])
+        note = clean(event.text)[:MAX_NOTE] if isinstance(event, Text) and skip is None else ""
+        if skip is None and not note:
+            self.s.pending = "note"
+            self.say(texts.NOT_TEXT if isinstance(event, Media | Location) else texts.EMPTY_MESSAGE)
+            self.ask_note()
+            return
+        self.effects.append(Effect("handoff", self.handoff_data(note)))
+
+    def relay(self, event: Event) -> None:
+        """While a ticket is open, the resident's words go to the mediator, not the flows."""
+        s = self.s
+        if isinstance(event, Text) and clean(event.text):
+            self.effects.append(Effect("relay", {"code": s.ticket, "text": event.text}))
+            if not s.relayed:
+                s.relayed = True
+                self.say(texts.RELAYED)
+        elif isinstance(event, Media):
+            self.say(texts.NOT_TEXT)
+        elif isinstance(event, Location):
+            self.say(texts.NO_LOCATION_HERE)
+        elif isinstance(event, Text):
+            self.say(texts.EMPTY_MESSAGE)
+        else:
+            self.say(texts.RELAY_REMINDER)
+
+    def ask_leave(self) -> None:
+        choices = (self.tr.text(texts.LEAVE_YES), self.tr.text(texts.LEAVE_NO))
+        self.add(self.tr.text(texts.LEAVE_ASK), choices, key=LEAVE_KEY)
+
+    def answer_leave(self, event: Event) -> None:
+        if self.yes_no(event, LEAVE_KEY, texts.LEAVE_YES) == 0:
+            self.effects.append(Effect("leave", {"code": self.s.ticket}))
+            self.s.ticket, self.s.relayed = "", False
+            self.restart()
+        else:
+            self.say(texts.STAY)
+
+    def ask_feedback(self) -> None:
+        choices = (self.tr.text(texts.YES), self.tr.text(texts.NO))
+        self.add(self.tr.text(texts.FEEDBACK_ASK), choices, key=FEEDBACK_KEY)
+
+    def answer_feedback(self, event: Event) -> None:
+        answer = self.yes_no(event, FEEDBACK_KEY, texts.YES)
+        code, self.s.closed = self.s.closed, ""
+        if answer is None:
+            self.restart(event.text if isinstance(event, Text) else None)
+            return
+        self.effects.append(Effect("feedback", {"code": code, "helped": answer == 0}))
+        self.say(texts.THANKS)
+        self.restart()
+
+    def ticket_event(self, event: TicketEvent) -> None:
+        """What the service reports about the ticket; the resident's last visit is unchanged."""
+        s = self.s
+        if s.is_new:  # the person erased everything meanwhile: nothing to tell them
+            if isinstance(event, MediatorSaid | TicketClosed):
+                kind = "said" if isinstance(event, MediatorSaid) else "closed"
+                self.effects.append(Effect(kind, {"code": event.code, "delivered": False}))
+            return
+        if self.current() is None:
+            main = self.flows.flows[self.flows.main]
+            s.flow, s.node = main.id, main.start
+        if isinstance(event, TicketOpened):
+            s.ticket, s.relayed, s.pending = event.code, False, None
+            self.add(self.tr.text(texts.TICKET_OPENED).format(code=event.code))
+            self.show_picked_place()
+            self.say(texts.RELAY_INFO)
+            self.handoff_end()
+        elif isinstance(event, TicketRefused):
+            self.say(texts.NOT_RECEIVING)
+            self.show_picked_place()
+            self.handoff_end()
+        elif isinstance(event, MediatorSaid):
+            delivered = bool(s.ticket) and s.ticket == event.code and bool(event.text.strip())
+            said = {"code": event.code, "name": event.name, "text": event.text}
+            self.effects.append(Effect("said", {**said, "delivered": delivered}))
+            if delivered:
+                self.add(self.tr.text(texts.FROM_MEDIATOR).format(name=event.name))
+                # The mediator's own words, in whatever script: the phone lays them out.
+                self.replies.append(Reply(event.text, lang=SOURCE_LANGUAGE))
+        elif isinstance(event, TicketClosed):
+            self.effects.append(Effect("closed", {"code": event.code, "by": event.by}))
+            if s.ticket == event.code:
+                s.ticket, s.relayed, s.closed = "", False, event.code
+                main = self.flows.flows[self.flows.main]
+                s.flow, s.node, s.pending = main.id, main.start, "feedback"
+                self.add(self.tr.text(texts.TICKET_CLOSED).format(code=event.code))
+                self.ask_feedback()

@@ -38,4 +38,35 @@ class Media:
     kind: str = "media"
 
 
-Event = Text | Button | Location | Media
+# What the service tells a conversation about its ticket (never typed by the resident).
+
+
+@dataclass(frozen=True)
+class TicketOpened:
+    """The ticket the resident consented to is open, under this code."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class TicketRefused:
+    """No organisation could take the ticket (the place stopped answering meanwhile)."""
+
+
+@dataclass(frozen=True)
+class MediatorSaid:
+    code: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TicketClosed:
+    code: str
+    by: str = ""
+    """The mediator who closed it."""
+
+
+ResidentEvent = Text | Button | Location | Media
+TicketEvent = TicketOpened | TicketRefused | MediatorSaid | TicketClosed
+Event = ResidentEvent | TicketEvent

@@ -23,8 +23,24 @@ class Session:
     vars: dict[str, str] = field(default_factory=dict)
     misses: int = 0
     pending: str | None = None
-    """A system question awaiting its answer: "erase" or "language"."""
+    """A system question awaiting its answer: "erase", "language", "first-language", "place",
+    "consent", "note", "leave" or "feedback"."""
+    offered: list[list] = field(default_factory=list)
+    """The help places last offered to pick from: [place key, name, distance in km]."""
+    place: list = field(default_factory=list)
+    """The help place picked: [place key, name, distance in km]."""
+    ticket: str = ""
+    """The code of the open ticket: while set, what the resident writes goes to a mediator."""
+    relayed: bool = False
+    """The resident was told their messages are passed on (said once, not on every message)."""
+    closed: str = ""
+    """The ticket just closed, whose "did this help?" awaits an answer."""
     stopped: bool = False
+    window: float = 0.0
+    """Start (seconds since the epoch) of the minute whose messages `count` counts."""
+    count: int = 0
+    hushed: bool = False
+    """Told to slow down in this minute: the next messages get no answer until it ends."""
     last_seen: float | None = None
     """Seconds since the epoch of the last processed message; None for a new session."""
 

@@ -43,3 +43,45 @@ PLACES_NEAR = N_("Voici des lieux d'aide près de {place} :")
 
 YES_WORDS = N_("oui|o|ouais|yes|ok|d'accord|1")
 NO_WORDS = N_("non|n|no|2")
+
+# Hand-off to a person.
+PLACE_PICK = N_("Quel lieu choisissez-vous ?")
+PLACE_NONE = N_("Aucun de ces lieux")
+CONSENT_ASK = N_("Puis-je envoyer un résumé de votre demande à {place} ?")
+CONSENT_YES = N_("Oui, envoyer")
+NO = N_("Non")
+YES = N_("Oui")
+NOTHING_SENT = N_("D'accord, je n'envoie rien. Vous pouvez aller à ce lieu ou l'appeler.")
+NOT_RECEIVING = N_("Ce lieu ne reçoit pas encore de demandes par Relais. Allez-y ou appelez-le.")
+NOTE_ASK = N_("Vous pouvez ajouter un message pour le médiateur. Écrivez-le maintenant.")
+NEVER_SEND = N_("N'envoyez jamais de mot de passe, de code ou de numéro de carte bancaire.")
+NOTE_SKIP = N_("Envoyer sans message")
+TICKET_OPENED = N_("C'est envoyé. Votre code : {code}. Montrez ce code à l'accueil du lieu.")
+RELAY_INFO = N_("Un médiateur va vous répondre ici. Pour revenir au menu, écrivez MENU.")
+RELAYED = N_("Message transmis au médiateur.")
+RELAY_REMINDER = N_("Vous parlez avec un médiateur. Écrivez votre message.")
+FROM_MEDIATOR = N_("Réponse de {name} :")
+LEAVE_ASK = N_("Revenir au menu ? La conversation avec le médiateur sera finie.")
+LEAVE_YES = N_("Oui, revenir au menu")
+LEAVE_NO = N_("Non, rester")
+STAY = N_("D'accord, vous restez avec le médiateur.")
+TICKET_CLOSED = N_("Le médiateur a fermé votre demande {code}.")
+FEEDBACK_ASK = N_("Est-ce que cela vous a aidé ?")
+THANKS = N_("Merci pour votre réponse.")
+
+# Privacy and abuse limits.
+MASKED = N_("J'ai caché un numéro ou un code de votre message. Ne les envoyez jamais.")
+RATE_LIMITED = N_("Vous envoyez beaucoup de messages. Attendez une minute, puis réessayez.")
+TOO_LONG = N_("Votre message est très long. J'ai gardé seulement le début.")
+KEPT_SESSIONS = N_(
+    "Sans nouveau message de votre part, j'efface la conversation après {days} jours."
+)
+KEPT_TICKETS = N_("Une demande fermée est effacée après {days} jours.")
+PRIVACY_NOTICE = (
+    N_("Vos données chez Relais :"),
+    N_("Je garde vos réponses pour vous aider. Jamais de mot de passe ni de code."),
+    KEPT_SESSIONS,
+    N_("Si vous dites oui pour un médiateur, le lieu choisi voit un résumé et vos messages."),
+    KEPT_TICKETS,
+    N_("Pour tout effacer, écrivez OUBLI. Pour ne plus recevoir de messages, écrivez STOP."),
+)

@@ -90,7 +90,7 @@ def _jump_entries(flows) -> dict[str, set[str]]:
 
 def _successors(node: Node) -> list[str | None]:
     if isinstance(node, Question):
-        return [c.next for c in node.choices]
+        return [c.next for c in node.choices if c.command is None]
     if isinstance(node, Message | Link | Input | Places):
         return [node.next]
     return []
@@ -198,11 +198,12 @@ def _writing_problems(flow: Flow) -> Iterator[Problem]:
 def _dead_ends(flow: Flow, node: Node) -> Iterator[Problem]:
     if isinstance(node, Question):
         for i, choice in enumerate(node.choices):
-            if choice.next is None:
+            if choice.next is None and choice.command is None:
                 yield Problem(
                     flow.path,
                     choice.line or node.line,
-                    f"dead end: choice {i + 1} of question '{node.id}' leads nowhere (add next)",
+                    f"dead end: choice {i + 1} of question '{node.id}' leads nowhere "
+                    "(add next or command)",
                 )
     elif isinstance(node, Message | Link | Input | Places) and node.next is None:
         yield Problem(

@@ -22,6 +22,8 @@ class Choice:
     words: tuple[str, ...] = ()
     line: int = 0
     topic: str | None = None
+    command: str | None = None
+    """A system action instead of a next node: "privacy" shows what Relais keeps."""
 
 
 @dataclass(frozen=True)

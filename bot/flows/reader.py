@@ -190,6 +190,7 @@ def _build_node(raw: dict) -> Node:
                 words=tuple(c.get("words", ())),
                 line=getattr(c, "line", 0),
                 topic=c.get("topic"),
+                command=c.get("command"),
             )
             for c in raw["choices"]
         )

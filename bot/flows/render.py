@@ -143,9 +143,10 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
     if isinstance(node, Question):
         for i, choice in enumerate(node.choices, 1):
             words = f" (also: {', '.join(choice.words)})" if choice.words else ""
-            out.append(
-                f"{i}. **{choice.label}**{words} → [{choice.next}](#{flow.id}-{choice.next})"
-            )
+            target = f"[{choice.next}](#{flow.id}-{choice.next})"
+            if choice.command:
+                target = f"`{choice.command}` (system)"
+            out.append(f"{i}. **{choice.label}**{words} → {target}")
         out.append("")
     if isinstance(node, Input):
         saved = f", kept as `{node.save}`" if node.save else ""

@@ -102,6 +102,7 @@ def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
         print(f"(also: {', '.join(where.others)})")
     for number, item in enumerate(ranked, start=1):
         print(f"\n{number}. " + card(item, args.lang, now, translator=translator))
+        print(f"key: {item.place.key}")
     return 0
 
 

@@ -52,6 +52,12 @@ class Place:
     origin: str = ""
     updated: str = ""
 
+    @property
+    def key(self) -> str:
+        """Names the place across imports and list versions (`france-services:668`): what
+        organisations list as the places they cover."""
+        return f"{self.origin or 'lieu'}:{self.source_id}"
+
     def fingerprint(self) -> str:
         """Digest of everything but the source key: equal digests mean nothing changed."""
         content = repr(astuple(self)[2:])

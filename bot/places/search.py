@@ -117,6 +117,7 @@ class Ranked:
             "free": p.free,
             "booking_url": p.booking_url,
             "id": p.source_id,
+            "key": p.key,
             "score": round(self.score, 3),
         }
         if p.raw_hours:
@@ -158,6 +159,7 @@ class PlaceIndex:
         for index, place in enumerate(self.places):
             cells[_cell(place.lat, place.lon)].append((place.lat, place.lon, index, flags(place)))
         self._cells = {key: tuple(entries) for key, entries in cells.items()}
+        self._by_key = {place.key: index for index, place in enumerate(self.places)}
 
     @classmethod
     async def load(cls, db: Database) -> PlaceIndex:
@@ -174,6 +176,17 @@ class PlaceIndex:
     def at(self, lat: float, lon: float) -> Where:
         """A location the resident shared."""
         return self.gazetteer.location(lat, lon)
+
+    def get(self, key: str) -> Place | None:
+        index = self._by_key.get(key)
+        return None if index is None else self.places[index]
+
+    def ranked(self, key: str, distance_km: float, now: datetime) -> Ranked | None:
+        """A place picked earlier, to show its card again (None once it is no longer listed)."""
+        index = self._by_key.get(key)
+        if index is None:
+            return None
+        return Ranked(self.places[index], distance_km, self.opening(index, now), 0.0)
 
     def opening(self, index: int, now: datetime) -> Opening:
         schedule = self.schedules[index]

@@ -1,4 +1,5 @@
-"""The Starlette application served by `relais serve`: health and the channels' webhooks."""
+"""The Starlette application served by `relais serve`: health, the channels' webhooks and
+the mediators' web inbox."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.app import Relais
 from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
 from bot.i18n import missing_texts
+from bot.web.inbox import inbox_routes
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,10 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
+        rows = await relais.db.conn.execute_fetchall(
+            "SELECT COUNT(*), COALESCE(MAX(attempts), 0) FROM outbox"
+        )
+        checks["outbox"] = {"waiting": rows[0][0], "most_attempts": rows[0][1]}
         checks["texts_shown_in_french"] = dict(missing_texts)
         checks["channels"] = [
             name
@@ -100,4 +106,5 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
     if settings.twilio is not None:
         routes.append(Route(TWILIO_PATH, twilio_webhook, methods=["POST"]))
+    routes += inbox_routes(relais)
     return Starlette(routes=routes)

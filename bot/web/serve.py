@@ -30,18 +30,25 @@ async def serve(relais: Relais) -> None:
     import uvicorn
 
     from bot.channels.telegram import TelegramChannel, build_application
+    from bot.channels.twilio import TwilioSender
     from bot.web.app import create_app
 
     settings = relais.settings
     telegram = None
+    senders = {}
     if settings.telegram is not None:
         if not settings.telegram.secret:
             raise ConfigError("RELAIS_TELEGRAM_SECRET is required to serve the Telegram webhook")
         application = build_application(settings.telegram)
         await application.initialize()
         telegram = TelegramChannel(relais.conversations, application)
+        senders.update(telegram.senders())
     if settings.twilio is not None and not settings.public_url:
         raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
+    twilio = None
+    if settings.twilio is not None:
+        twilio = TwilioSender(settings.twilio, relais.conversations, budget=settings.sms_segments)
+        senders.update(twilio.senders())
     # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
     # cleanup below runs (a container stop sends SIGTERM).
     signal.signal(signal.SIGTERM, _stop)
@@ -50,15 +57,13 @@ async def serve(relais: Relais) -> None:
         create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
     )
     try:
-        await uvicorn.Server(config).serve()
+        async with relais.outbox(senders):
+            await uvicorn.Server(config).serve()
     finally:
         if telegram is not None:
-            await telegram.drain(timeout=SHUTDOWN_GRACE)
             await telegram.application.shutdown()
-
-
-SHUTDOWN_GRACE = 10.0
-"""Seconds a stopping server gives the replies still queued for Telegram."""
+        if twilio is not None:
+            await twilio.close()
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -73,7 +78,7 @@ async def poll(relais: Relais) -> None:
         raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
     application = build_application(relais.settings.telegram, webhook=False)
     channel = TelegramChannel(relais.conversations, application)
-    async with application:
+    async with application, relais.outbox(channel.senders()):
         await application.bot.delete_webhook()
         await application.updater.start_polling()
         await application.start()
@@ -83,7 +88,6 @@ async def poll(relais: Relais) -> None:
         finally:
             await application.updater.stop()
             await application.stop()
-            await channel.drain(timeout=SHUTDOWN_GRACE)
 
 
 async def webhook_set() -> int:

@@ -23,6 +23,8 @@ class FakeBotApi:
     blocked: set[int] = field(default_factory=set)
     updates: list[dict] = field(default_factory=list)
     """Handed out by getUpdates, for long polling."""
+    failing: int = 0
+    """The next `failing` calls answer 502, as Telegram does when it is down."""
     port: int = 0
     _server: uvicorn.Server | None = None
     _next_id: int = 100
@@ -44,9 +46,14 @@ class FakeBotApi:
             data = await request.json()
         else:
             data = {k: v for k, v in (await request.form()).items()}
-        for key in ("reply_markup",):
+        for key in ("reply_markup", "reply_parameters"):
             if isinstance(data.get(key), str):
                 data[key] = json.loads(data[key])
+        if self.failing > 0:
+            self.failing -= 1
+            return JSONResponse(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502
+            )
         self.calls.append((method, data))
         chat_id = int(data.get("chat_id", 0) or 0)
         if chat_id in self.blocked:
@@ -68,7 +75,7 @@ class FakeBotApi:
             message = {
                 "message_id": self._next_id,
                 "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "from": BOT_USER,
                 "text": data.get("text", ""),
             }

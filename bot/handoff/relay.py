@@ -1,0 +1,158 @@
+"""The hand-off effects of a conversation, carried out inside its transaction.
+
+The engine decides (open a ticket, pass a message on, close); this module writes the
+ticket, its messages and the posts to the organisation's Telegram chat, and tells the
+engine what came of it with a ticket event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from bot.engine import Effect, Event, TicketOpened, TicketRefused
+from bot.flows import FlowSet
+from bot.handoff import tickets
+from bot.handoff.mediators import covered_places, organisation, organisation_for_place
+from bot.handoff.summary import summarise
+from bot.outbox import CHAT, enqueue
+
+log = logging.getLogger(__name__)
+
+ERASED = "(effacé à la demande de la personne)"
+CLAIM, CLOSE = "claim", "close"
+
+
+@dataclass
+class Applied:
+    events: list[Event] = field(default_factory=list)
+    """Ticket events the engine must hear about now (in the same transaction)."""
+    message_id: int | None = None
+    """The ticket message the replies carry (a mediator's), to track their delivery."""
+
+
+def chat_buttons(ticket_id: int) -> list[list[str]]:
+    return [["Je prends", f"tk:{CLAIM}:{ticket_id}"], ["Clore", f"tk:{CLOSE}:{ticket_id}"]]
+
+
+class Relay:
+    def __init__(self, flows: FlowSet) -> None:
+        self.flows = flows
+
+    async def covered(self, conn: aiosqlite.Connection) -> frozenset[str]:
+        return await covered_places(conn)
+
+    async def apply(
+        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Effect, now: float
+    ) -> Applied:
+        data = effect.data
+        if effect.kind == "handoff":
+            return await self.open(conn, channel, user_id, data, now)
+        if effect.kind == "erase":
+            await self.erase(conn, channel, user_id, now)
+            return Applied()
+        if effect.kind not in ("relay", "said", "closed", "leave", "feedback"):
+            return Applied()
+        ticket = await tickets.ticket_by_code(conn, data.get("code", ""))
+        if ticket is None:
+            return Applied()
+        if effect.kind == "relay":
+            await tickets.add_message(conn, ticket.id, "resident", data["text"], now)
+            await self.notify_chat(
+                conn, ticket.id, f"{ticket.code}, la personne écrit :\n{data['text']}", now
+            )
+        elif effect.kind == "said":
+            if data["delivered"]:
+                message_id = await tickets.add_message(
+                    conn,
+                    ticket.id,
+                    "mediator",
+                    data["text"],
+                    now,
+                    name=data["name"],
+                    delivery="queued",
+                )
+                return Applied(message_id=message_id)
+            message_id = await tickets.add_message(
+                conn, ticket.id, "mediator", data["text"], now, name=data["name"]
+            )
+            await tickets.set_delivery(
+                conn, message_id, "failed", "la personne n'est plus en conversation"
+            )
+        elif effect.kind == "closed":
+            by = data.get("by") or "un médiateur"
+            await tickets.set_status(conn, ticket.id, "closed", now)
+            await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
+            await self.notify_chat(conn, ticket.id, f"{ticket.code} : clos par {by}.", now)
+        elif effect.kind == "leave":
+            await tickets.set_status(conn, ticket.id, "left", now)
+            note = "La personne est revenue au menu du bot : elle ne lit plus vos messages."
+            await tickets.add_message(conn, ticket.id, "relais", note, now)
+            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now)
+        elif effect.kind == "feedback":
+            await tickets.set_helped(conn, ticket.code, data["helped"])
+            said = "cela l'a aidée" if data["helped"] else "cela ne l'a pas aidée"
+            await tickets.add_message(
+                conn, ticket.id, "relais", f"Avis de la personne : {said}.", now
+            )
+        return Applied()
+
+    async def open(
+        self, conn: aiosqlite.Connection, channel: str, user_id: str, data: dict, now: float
+    ) -> Applied:
+        place = data.get("place") or []
+        org = await organisation_for_place(conn, place[0]) if place else None
+        if org is None:
+            log.warning("a ticket could not open: no organisation receives tickets for %s", place)
+            return Applied([TicketRefused()])
+        ticket = await tickets.open_ticket(
+            conn,
+            organisation_id=org.id,
+            place=place[0],
+            place_name=place[1],
+            channel=channel,
+            user_id=user_id,
+            lang=data.get("lang") or "fr",
+            topic=data.get("topic") or "other",
+            summary=summarise(self.flows, data, channel),
+            now=now,
+        )
+        log.info("ticket %s opened for %s (%s)", ticket.code, org.name, ticket.topic)
+        if org.telegram_chat is not None:
+            post = {
+                "text": f"Nouvelle demande {ticket.code}\n\n{ticket.summary}\n\n"
+                "Répondez à ce message pour écrire à la personne.",
+                "ticket_id": ticket.id,
+                "buttons": chat_buttons(ticket.id),
+            }
+            await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket.id)
+        return Applied([TicketOpened(ticket.code)])
+
+    async def notify_chat(
+        self, conn: aiosqlite.Connection, ticket_id: int, text: str, now: float
+    ) -> None:
+        """A line under the ticket's post in its organisation's Telegram chat, if it has one."""
+        ticket = await tickets.ticket_by_id(conn, ticket_id)
+        org = await organisation(conn, ticket.organisation_id)
+        if org.telegram_chat is not None:
+            post = {"text": text, "ticket_id": ticket_id}
+            await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
+
+    async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
+        """The person's erasure reaches their tickets: what they said goes, the ticket stays
+        (closed, without content) so the mediators know what happened."""
+        for ticket in await tickets.tickets_of(conn, channel, user_id):
+            await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
+            await conn.execute(
+                "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
+                "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
+                (ERASED, now, now, ticket.id),
+            )
+            await conn.execute(
+                "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
+            )
+            note = "La personne a effacé ses données : la demande est close."
+            await tickets.add_message(conn, ticket.id, "relais", note, now)
+            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now)

@@ -1,0 +1,206 @@
+"""Tickets and their messages, read and written inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.handoff.codes import LENGTH, new_code
+
+OPEN = ("open", "claimed", "left")
+"""Statuses of a ticket that still waits for a mediator's attention."""
+STATUS_FR = {
+    "open": "en attente",
+    "claimed": "pris en charge",
+    "left": "la personne est revenue au bot",
+    "closed": "clos",
+}
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    code: str
+    organisation_id: int
+    place: str
+    place_name: str
+    channel: str
+    user_id: str
+    lang: str
+    topic: str
+    summary: str
+    status: str
+    claimed_by: str
+    helped: bool | None
+    created_at: float
+    updated_at: float
+    closed_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def can_reply(self) -> bool:
+        """A mediator can write to the resident: the ticket is open and the person is there."""
+        return self.status in ("open", "claimed")
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    id: int
+    ticket_id: int
+    author: str  # "resident", "mediator" or "relais"
+    name: str
+    text: str
+    at: float
+    delivery: str  # for a mediator's message: "queued", "sent" or "failed"
+    error: str
+
+
+_COLUMNS = (
+    "id, code, organisation_id, place, place_name, channel, user_id, lang, topic, summary, "
+    "status, claimed_by, helped, created_at, updated_at, closed_at"
+)
+
+
+def _ticket(row) -> Ticket:
+    values = list(row)
+    values[12] = None if values[12] is None else bool(values[12])
+    return Ticket(*values)
+
+
+async def open_ticket(
+    conn: aiosqlite.Connection,
+    *,
+    organisation_id: int,
+    place: str,
+    place_name: str,
+    channel: str,
+    user_id: str,
+    lang: str,
+    topic: str,
+    summary: str,
+    now: float,
+) -> Ticket:
+    """A new ticket under a code no other ticket has (longer codes if short ones run out)."""
+    for attempt in range(40):
+        code = new_code(LENGTH + attempt // 10)
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO tickets (code, organisation_id, place, place_name, channel, "
+            "user_id, lang, topic, summary, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                code,
+                organisation_id,
+                place,
+                place_name,
+                channel,
+                user_id,
+                lang,
+                topic,
+                summary,
+                now,
+                now,
+            ),
+        )
+        if cursor.rowcount:
+            ticket = await ticket_by_code(conn, code)
+            assert ticket is not None
+            return ticket
+    raise RuntimeError("no free ticket code found")
+
+
+async def ticket_by_code(conn: aiosqlite.Connection, code: str) -> Ticket | None:
+    rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE code = ?", (code,))
+    return _ticket(rows[0]) if rows else None
+
+
+async def ticket_by_id(conn: aiosqlite.Connection, ticket_id: int) -> Ticket | None:
+    rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
+    return _ticket(rows[0]) if rows else None
+
+
+async def list_tickets(
+    conn: aiosqlite.Connection,
+    *,
+    organisation_id: int | None = None,
+    statuses: tuple[str, ...] = OPEN,
+) -> list[Ticket]:
+    """Tickets newest first; only one organisation's when `organisation_id` is given."""
+    where = [f"status IN ({', '.join('?' for _ in statuses)})"]
+    params: list = list(statuses)
+    if organisation_id is not None:
+        where.append("organisation_id = ?")
+        params.append(organisation_id)
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COLUMNS} FROM tickets WHERE {' AND '.join(where)} "
+        "ORDER BY created_at DESC, id DESC",
+        params,
+    )
+    return [_ticket(row) for row in rows]
+
+
+async def tickets_of(conn: aiosqlite.Connection, channel: str, user_id: str) -> list[Ticket]:
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COLUMNS} FROM tickets WHERE channel = ? AND user_id = ?", (channel, user_id)
+    )
+    return [_ticket(row) for row in rows]
+
+
+async def messages(conn: aiosqlite.Connection, ticket_id: int) -> list[TicketMessage]:
+    rows = await conn.execute_fetchall(
+        "SELECT id, ticket_id, author, name, text, at, delivery, error FROM ticket_messages "
+        "WHERE ticket_id = ? ORDER BY id",
+        (ticket_id,),
+    )
+    return [TicketMessage(*row) for row in rows]
+
+
+async def add_message(
+    conn: aiosqlite.Connection,
+    ticket_id: int,
+    author: str,
+    text: str,
+    now: float,
+    *,
+    name: str = "",
+    delivery: str = "",
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO ticket_messages (ticket_id, author, name, text, at, delivery) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (ticket_id, author, name, text, now, delivery),
+    )
+    await conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
+    return cursor.lastrowid
+
+
+async def set_status(
+    conn: aiosqlite.Connection,
+    ticket_id: int,
+    status: str,
+    now: float,
+    *,
+    claimed_by: str | None = None,
+) -> None:
+    closed_at = now if status == "closed" else None
+    await conn.execute(
+        "UPDATE tickets SET status = ?, updated_at = ?, closed_at = COALESCE(?, closed_at), "
+        "claimed_by = COALESCE(?, claimed_by) WHERE id = ?",
+        (status, now, closed_at, claimed_by, ticket_id),
+    )
+
+
+async def set_delivery(
+    conn: aiosqlite.Connection, message_id: int, delivery: str, error: str = ""
+) -> None:
+    await conn.execute(
+        "UPDATE ticket_messages SET delivery = ?, error = ? WHERE id = ?",
+        (delivery, error, message_id),
+    )
+
+
+async def set_helped(conn: aiosqlite.Connection, code: str, helped: bool) -> None:
+    await conn.execute("UPDATE tickets SET helped = ? WHERE code = ?", (int(helped), code))

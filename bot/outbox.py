@@ -1,0 +1,210 @@
+"""Messages Relais sends later (a mediator's answer, a ticket posted to a mediators' chat).
+
+They are written to the `outbox` table in the transaction that decides them, so nothing is
+lost if the process stops, then sent by a worker: one recipient's messages in order, many
+recipients at once. A channel that is down or answers 429/5xx is retried with growing
+waits; other recipients are not held up. The state of a mediator's message (queued,
+retrying, sent, failed) is written on the ticket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiosqlite
+
+from bot.engine import PlaceView, Reply
+from bot.handoff.tickets import set_delivery
+from bot.store import Database
+from bot.store.sessions import load_session
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+"""Tries before a message is given up (the waits add up to about an hour and a half)."""
+MAX_WAIT = 900.0
+BATCH = 100
+CHAT = "telegram-chat"
+"""The pseudo-channel of posts to an organisation's Telegram chat (recipient: the chat id)."""
+
+
+class TryLater(Exception):
+    """The channel could not take the message now (network, 429, 5xx): retry later."""
+
+
+class Undeliverable(Exception):
+    """The message can never be sent (the person blocked the bot, a bad number)."""
+
+
+Sender = Callable[[str, object], Awaitable[None]]
+"""Sends one outbox payload to one recipient; raises TryLater or Undeliverable."""
+
+
+def backoff(attempts: int) -> float:
+    return min(5.0 * 2 ** (attempts - 1), MAX_WAIT)
+
+
+def replies_payload(replies: Sequence[Reply]) -> list[dict]:
+    return [dataclasses.asdict(reply) for reply in replies]
+
+
+def replies_of(payload: list[dict]) -> list[Reply]:
+    out = []
+    for data in payload:
+        place = PlaceView(**data["place"]) if data.get("place") else None
+        link = tuple(data["link"]) if data.get("link") else None
+        out.append(
+            Reply(**{**data, "choices": tuple(data["choices"]), "place": place, "link": link})
+        )
+    return out
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    channel: str,
+    user_id: str,
+    payload: object,
+    now: float,
+    *,
+    ticket_id: int | None = None,
+    ticket_message_id: int | None = None,
+) -> int:
+    """Queue a message inside the caller's transaction."""
+    cursor = await conn.execute(
+        "INSERT INTO outbox (channel, user_id, payload, ticket_id, ticket_message_id, next_at, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            channel,
+            user_id,
+            json.dumps(payload, ensure_ascii=False),
+            ticket_id,
+            ticket_message_id,
+            now,
+            now,
+        ),
+    )
+    return cursor.lastrowid
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    id: int
+    channel: str
+    user_id: str
+    payload: object
+    ticket_id: int | None
+    ticket_message_id: int | None
+    attempts: int
+
+
+class Outbox:
+    """The worker that sends what is queued, for the channels this process can reach."""
+
+    def __init__(self, db: Database, senders: dict[str, Sender], poll: float = 2.0) -> None:
+        self.db = db
+        self.senders = senders
+        self.poll = poll
+        self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
+        """One pass at a time: two would send the same message twice."""
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until `stop()`."""
+        self._stopping = False
+        while not self._stopping:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("the outbox worker failed; it tries again in %.0f s", self.poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+            self._wake.clear()
+
+    async def stop(self, worker: asyncio.Task, grace: float) -> None:
+        """Let the pass under way finish (a message cut mid-send would go twice), for
+        `grace` seconds at most; what is still queued is sent at the next start."""
+        self._stopping = True
+        self.wake()
+        try:
+            await asyncio.wait_for(worker, grace)
+        except TimeoutError:
+            log.error("stopping with outbox messages being sent; they go again at next start")
+
+    async def flush(self, now: float | None = None) -> int:
+        """Send everything due, until nothing more is; the number of messages sent."""
+        async with self._flushing:
+            sent, tried = 0, set()
+            while rows := [r for r in await self._due(now or time.time()) if r.id not in tried]:
+                tried.update(row.id for row in rows)
+                results = await asyncio.gather(*(self._send_and_record(row) for row in rows))
+                sent += sum(1 for delivery in results if delivery == "sent")
+            return sent
+
+    async def pending(self) -> int:
+        rows = await self.db.conn.execute_fetchall("SELECT COUNT(*) FROM outbox")
+        return rows[0][0]
+
+    async def _due(self, now: float) -> list[_Row]:
+        """The oldest queued message of each recipient, when it is due: never a later one
+        first."""
+        if not self.senders:
+            return []
+        channels = ", ".join("?" for _ in self.senders)
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT id, channel, user_id, payload, ticket_id, ticket_message_id, attempts "
+            f"FROM outbox o WHERE channel IN ({channels}) AND next_at <= ? AND id = "
+            "(SELECT MIN(id) FROM outbox WHERE channel = o.channel AND user_id = o.user_id) "
+            f"ORDER BY id LIMIT {BATCH}",
+            [*self.senders, now],
+        )
+        return [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
+
+    async def _send(self, row: _Row) -> tuple[str, str]:
+        """(what became of it: sent, failed or retry; the error)."""
+        try:
+            if row.channel != CHAT:
+                session = await load_session(self.db.conn, row.channel, row.user_id)
+                if session.stopped:
+                    raise Undeliverable("la personne a demandé STOP : plus aucun message")
+            await self.senders[row.channel](row.user_id, row.payload)
+        except TryLater as exc:
+            return "retry", str(exc)
+        except Undeliverable as exc:
+            log.warning("an outbox message to %s could not be sent: %s", row.channel, exc)
+            return "failed", str(exc)
+        except Exception as exc:
+            log.exception("sending an outbox message to %s failed", row.channel)
+            return "retry", f"{type(exc).__name__}: {exc}"
+        return "sent", ""
+
+    async def _send_and_record(self, row: _Row) -> str:
+        """Recorded as soon as sent: a crash then repeats at most the message in flight
+        (Telegram and Twilio cannot tell a repeated request)."""
+        delivery, error = await self._send(row)
+        attempts = row.attempts + 1
+        if delivery == "retry" and attempts >= MAX_ATTEMPTS:
+            delivery, error = "failed", f"abandonné après {attempts} essais : {error}"
+            log.error("gave up a message to %s after %d tries", row.channel, attempts)
+        async with self.db.transaction() as conn:
+            if delivery == "retry":
+                log.warning("a message to %s will be tried again (%s)", row.channel, error)
+                await conn.execute(
+                    "UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE id = ?",
+                    (attempts, time.time() + backoff(attempts), error, row.id),
+                )
+                delivery = "retrying"
+            else:
+                await conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
+            if row.ticket_message_id is not None:
+                await set_delivery(conn, row.ticket_message_id, delivery, error)
+        return delivery
