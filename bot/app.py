@@ -49,7 +49,15 @@ class Relais:
 
 def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine:
     flows = load_flows(list(settings.flows) or None)
-    return Engine(flows, Catalogs(), idle_after=settings.idle_after, places=places)
+    return Engine(
+        flows,
+        Catalogs(),
+        idle_after=settings.idle_after,
+        places=places,
+        rate_limit=settings.rate_limit,
+        session_days=round(settings.retention.sessions_days),
+        ticket_days=round(settings.retention.delete_tickets_days),
+    )
 
 
 async def start(settings: Settings) -> Relais:

@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.handoff import cli as handoff_cli
     from bot.i18n import cli as i18n_cli
     from bot.places import cli as places_cli
+    from bot.privacy import cli as privacy_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(commands, _db_option)
     places_cli.register(commands)
     handoff_cli.register(commands)
+    privacy_cli.register(commands)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -100,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             from bot.places.cli import run as run_places
 
             return run_places(args, _settings(args))
-        if args.command in ("mediators", "tickets"):
+        if args.command == "purge":
+            from bot.privacy.cli import run as run_purge
+
+            return run_purge(args, _settings(args))
+        if args.command in ("mediators", "tickets", "audit"):
             from bot.handoff.cli import run as run_handoff
 
             return run_handoff(args, _settings(args))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
+
+from bot.privacy.retention import Retention
 
 
 class ConfigError(ValueError):
@@ -26,6 +28,9 @@ class Settings:
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     sms_segments: int = 3
+    retention: Retention = field(default_factory=Retention)
+    rate_limit: int = 20
+    """Messages a minute one person may send (RELAIS_RATE_LIMIT)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,13 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
         telegram=_telegram(),
         twilio=_twilio(),
         sms_segments=_segments("RELAIS_SMS_SEGMENTS"),
+        retention=Retention(
+            sessions_days=_positive("RELAIS_KEEP_SESSIONS_DAYS", 30, "days"),
+            anonymise_tickets_days=_positive("RELAIS_ANONYMISE_TICKETS_DAYS", 90, "days"),
+            delete_tickets_days=_positive("RELAIS_DELETE_TICKETS_DAYS", 365, "days"),
+            message_ids_hours=_positive("RELAIS_KEEP_MESSAGE_IDS_HOURS", 72, "hours"),
+        ),
+        rate_limit=int(_positive("RELAIS_RATE_LIMIT", 20, "messages a minute")),
     )
 
 
@@ -148,3 +160,18 @@ def _segments(name: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 10:
         raise ConfigError(f"{name}={raw!r} must be a whole number of SMS segments from 1 to 10")
     return int(raw)
+
+
+def _positive(name: str, default: float, unit: str) -> float:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(
+            f"{name}={raw!r} must be a number of {unit} above 0 (default: {default:g})"
+        )
+    return value

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from bot.engine import Engine, Event, Outcome, Reply, Session, texts
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue, replies_payload
 from bot.store import Database
+from bot.store.errors import DatabaseError
 from bot.store.sessions import (
     delete_sessions,
     forget_deliveries,
@@ -37,6 +39,14 @@ from bot.store.sessions import (
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+BUSY_RETRIES = (0.2, 0.5, 1.0)
+"""Pauses before trying a locked database again (each try also waits SQLite's busy_timeout)."""
+
+
+class DatabaseBusy(DatabaseError):
+    """The database stayed locked: the messages were not processed (nothing half done)."""
+
+
 """Messages in one transaction at most (SQLite allows 32,766 parameters in a statement)."""
 
 
@@ -53,6 +63,7 @@ class _Waiting:
     user_id: str
     event: Event
     message_id: str
+    """The channel's id of the message, as stored: a keyed hash (it is only compared)."""
     now: datetime
     lang: str | None
     outbound: bool
@@ -92,7 +103,7 @@ class Conversations:
             channel,
             user_id,
             event,
-            external_id or uuid.uuid4().hex,
+            self.db.keyed(external_id or uuid.uuid4().hex),
             now or datetime.now(UTC),
             lang,
             outbound,
@@ -107,7 +118,7 @@ class Conversations:
         while self._queue:
             batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
             try:
-                results = await self._process(batch)
+                results = await self._process_retrying(batch)
             except Exception as exc:
                 log.exception("%d messages could not be saved; the channels will retry", len(batch))
                 for waiting in batch:
@@ -118,6 +129,28 @@ class Conversations:
                 self.queued()
             for waiting, result in zip(batch, results, strict=True):
                 waiting.future.set_result(result)
+
+    async def _process_retrying(self, batch: list[_Waiting]) -> list[Handled]:
+        """A database locked by another program (a backup, a second process) is waited for,
+        with growing pauses, then reported: the channels deliver the messages again."""
+        for delay in BUSY_RETRIES:
+            try:
+                return await self._process(batch)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                log.warning("the database is busy (%s); trying again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+        try:
+            return await self._process(batch)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise DatabaseBusy(
+                f"the database {self.db.path} stayed locked; {len(batch)} messages were not "
+                "processed and the channels will deliver them again (is another program "
+                "writing to it? stop it, or give each process its own database)"
+            ) from exc
 
     async def _process(self, batch: list[_Waiting]) -> list[Handled]:
         async with self.db.transaction(begin=False) as conn:

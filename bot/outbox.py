@@ -104,15 +104,20 @@ class _Row:
 
 
 class Outbox:
-    """The worker that sends what is queued, for the channels this process can reach."""
+    """The worker that sends what is queued, for the channels this process can reach.
+
+    Each recipient's messages go one at a time, in order; recipients do not wait for each
+    other (a slow mediators' group, rate-limited by Telegram, holds up nobody else).
+    """
 
     def __init__(self, db: Database, senders: dict[str, Sender], poll: float = 2.0) -> None:
         self.db = db
         self.senders = senders
         self.poll = poll
         self._wake = asyncio.Event()
-        self._flushing = asyncio.Lock()
-        """One pass at a time: two would send the same message twice."""
+        self._busy: dict[tuple[str, str], asyncio.Task] = {}
+        """Recipients with a message being sent: their next one waits for it."""
+        self._stopping = False
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -120,10 +125,9 @@ class Outbox:
 
     async def run(self) -> None:
         """Send until `stop()`."""
-        self._stopping = False
         while not self._stopping:
             try:
-                await self.flush()
+                await self._dispatch(time.time())
             except Exception:
                 log.exception("the outbox worker failed; it tries again in %.0f s", self.poll)
             with contextlib.suppress(TimeoutError):
@@ -131,24 +135,51 @@ class Outbox:
             self._wake.clear()
 
     async def stop(self, worker: asyncio.Task, grace: float) -> None:
-        """Let the pass under way finish (a message cut mid-send would go twice), for
-        `grace` seconds at most; what is still queued is sent at the next start."""
+        """Let the messages being sent finish (one cut mid-send would go twice), for `grace`
+        seconds at most; what is still queued is sent at the next start."""
         self._stopping = True
         self.wake()
         try:
             await asyncio.wait_for(worker, grace)
+            if self._busy:
+                await asyncio.wait_for(asyncio.gather(*self._busy.values()), grace)
         except TimeoutError:
             log.error("stopping with outbox messages being sent; they go again at next start")
 
     async def flush(self, now: float | None = None) -> int:
-        """Send everything due, until nothing more is; the number of messages sent."""
-        async with self._flushing:
-            sent, tried = 0, set()
-            while rows := [r for r in await self._due(now or time.time()) if r.id not in tried]:
-                tried.update(row.id for row in rows)
-                results = await asyncio.gather(*(self._send_and_record(row) for row in rows))
-                sent += sum(1 for delivery in results if delivery == "sent")
-            return sent
+        """Send everything due and wait for it, until nothing more is; the number sent."""
+        sent, tried = 0, set()
+        while True:
+            started = await self._dispatch(now or time.time(), skip=tried)
+            if not started and not self._busy:
+                return sent
+            tried.update(row.id for row, _ in started)
+            results = await asyncio.gather(*self._busy.values())
+            sent += sum(1 for delivery in results if delivery == "sent")
+
+    async def _dispatch(self, now: float, skip: set[int] = frozenset()) -> list:
+        """Start sending the due message of each recipient that is not busy."""
+        started = []
+        for row in await self._due(now):
+            key = (row.channel, row.user_id)
+            if key in self._busy or row.id in skip:
+                continue
+            task = asyncio.create_task(self._one(key, row))
+            self._busy[key] = task
+            started.append((row, task))
+        return started
+
+    async def _one(self, key: tuple[str, str], row: _Row) -> str:
+        try:
+            return await self._send_and_record(row)
+        except Exception:
+            log.exception(
+                "an outbox message to %s could not be recorded; it will go again", row.channel
+            )
+            return "retrying"
+        finally:
+            self._busy.pop(key, None)
+            self.wake()  # that recipient's next message may be due
 
     async def pending(self) -> int:
         rows = await self.db.conn.execute_fetchall("SELECT COUNT(*) FROM outbox")

@@ -37,7 +37,7 @@ import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -53,6 +53,7 @@ from bot.channels.telegram import pieces
 from bot.config import Settings, TwilioSettings
 from bot.engine import Reply, Text
 from bot.outbox import replies_of
+from bot.store.keyed import keyed_hash
 from bot.web.app import TELEGRAM_PATH, TWILIO_PATH
 from tests.conftest import TESTS, free_port, wait_until_up
 from tests.fakes.telegram_api import FakeBotApi
@@ -280,10 +281,15 @@ def deliver_all(
         return {key: attempt for user_results in results for key, attempt in user_results}
 
 
-def database(db: Path, channel: str) -> tuple[dict[str, float], dict[str, dict]]:
-    """What the file holds for a channel: recorded ids (with their time) and sessions."""
+def database(
+    db: Path, channel: str, ids: Iterable[str]
+) -> tuple[dict[str, float], dict[str, dict]]:
+    """What the file holds for a channel: recorded ids (with their time) and sessions. Ids are
+    stored as keyed hashes (the key lies beside the file): each of `ids` is looked up."""
+    key = Path(f"{db}.key").read_text().strip().encode()
+    hashed = {keyed_hash(key, external_id): external_id for external_id in ids}
     with closing(sqlite3.connect(db)) as conn:
-        inbound = dict(
+        stored = dict(
             conn.execute(
                 "SELECT external_id, received_at FROM inbound WHERE channel = ?", (channel,)
             )
@@ -294,7 +300,9 @@ def database(db: Path, channel: str) -> tuple[dict[str, float], dict[str, dict]]
                 "SELECT user_id, state FROM sessions WHERE channel = ?", (channel,)
             )
         }
-    return inbound, sessions
+    assert stored.keys() <= hashed.keys(), "an id recorded that no webhook carried"
+    assert all(len(h) == 32 for h in stored), "ids are stored as keyed hashes, not as sent"
+    return {hashed[h]: at for h, at in stored.items()}, sessions
 
 
 def check_sessions(
@@ -413,7 +421,8 @@ def crash_and_restart(
     steps = asyncio.run(reference(tmp_path / "reference.db", channel))
     db = tmp_path / "relais.db"
     before = kill_while_in_flight(db, env, scripts)
-    inbound_before, sessions_before = database(db, channel)
+    ids = [w.key for webhooks in scripts.values() for w in webhooks]
+    inbound_before, sessions_before = database(db, channel, ids)
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute(
             "SELECT user_id, payload FROM outbox WHERE channel = 'telegram' ORDER BY id"
@@ -424,7 +433,7 @@ def crash_and_restart(
     process, port = serve(db, env)
     try:
         after = deliver_all(port, scripts)
-        inbound, sessions = database(db, channel)
+        inbound, sessions = database(db, channel, ids)
         if api is not None:
             wait_for_empty_outbox(port, process)
     finally:

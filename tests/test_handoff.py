@@ -242,9 +242,12 @@ async def test_menu_leaves_the_mediator_who_is_told_and_cannot_write_anymore(wor
     assert ticket.status == "left"
     assert "revenue au menu du bot" in world.group_posts()[-1]["text"]
     before = len(world.sms_received())
-    await world.telegram(reply_to(group_member(), await first_post_id(world, code), "Allô ?"))
+    attempt = reply_to(group_member(), await first_post_id(world, code), "Allô ?")
+    await world.telegram(attempt)
     assert len(world.sms_received()) == before
-    assert "n'est plus en conversation" in world.group_posts()[-1]["text"]
+    refusal = world.group_posts()[-1]
+    assert refusal["reply_parameters"]["message_id"] == attempt["message"]["message_id"]
+    assert "ne lit plus vos messages" in refusal["text"]
 
 
 async def test_telegram_down_delays_the_post_but_loses_nothing(world) -> None:

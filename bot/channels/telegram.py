@@ -43,7 +43,7 @@ from bot.conversations import Conversations
 from bot.engine import Button, Event, Location, Media, Reply, Text
 from bot.engine.events import button_token
 from bot.flows.check import TELEGRAM_MAX_TEXT
-from bot.handoff import actions, tickets
+from bot.handoff import actions, audit, tickets
 from bot.handoff.mediators import organisation_by_chat
 from bot.handoff.relay import CLAIM, CLOSE
 from bot.outbox import CHAT, Sender, TryLater, Undeliverable, replies_of
@@ -94,6 +94,7 @@ class TelegramChannel:
     def __init__(self, conversations: Conversations, application: Application) -> None:
         self.conversations = conversations
         self.application = application
+        self._failed: set[int] = set()
         private = filters.ChatType.PRIVATE
         readable = filters.TEXT | filters.LOCATION
         application.add_handler(MessageHandler(private & readable, self.on_message))
@@ -138,14 +139,26 @@ class TelegramChannel:
         """Process durably; the replies are queued in the same transaction and sent by the
         outbox, so an answered webhook never loses them, even if Telegram is down."""
         user = update.effective_user
-        await self.conversations.handle(
-            CHANNEL,
-            str(update.effective_chat.id),
-            event,
-            external_id=str(update.update_id),
-            lang=user.language_code if user else None,
-            outbound=True,
-        )
+        try:
+            await self.conversations.handle(
+                CHANNEL,
+                str(update.effective_chat.id),
+                event,
+                external_id=str(update.update_id),
+                lang=user.language_code if user else None,
+                outbound=True,
+            )
+        except Exception:
+            # The webhook then answers 503, so Telegram delivers the update again.
+            self._failed.add(update.update_id)
+            raise
+
+    def failed(self, update_id: int) -> bool:
+        """Whether processing this update failed (and nothing of it was kept)."""
+        if update_id in self._failed:
+            self._failed.discard(update_id)
+            return True
+        return False
 
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         bot = self.application.bot
@@ -214,6 +227,10 @@ class TelegramChannel:
                 "VALUES (?, ?, ?)",
                 (int(chat_id), message.message_id, payload["ticket_id"]),
             )
+            if buttons:  # the ticket's summary is now in the group: its members see it
+                ticket = await tickets.ticket_by_id(conn, payload["ticket_id"])
+                if ticket is not None:
+                    await audit.record(conn, f"telegram-chat:{chat_id}", "post", ticket.code)
 
     # -- mediators in their organisation's group chat -----------------------------------------
 
@@ -247,10 +264,15 @@ class TelegramChannel:
         ticket = await self._ticket_here(chat_id, rows[0][0]) if rows else None
         if ticket is None:
             return
-        name = update.effective_user.full_name if update.effective_user else "Médiateur"
+        name, actor = mediator_of(update)
         try:
             await actions.reply(
-                self.conversations, ticket, name, message.text, external_id=str(update.update_id)
+                self.conversations,
+                ticket,
+                name,
+                message.text,
+                actor=actor,
+                external_id=str(update.update_id),
             )
         except actions.TicketError as exc:
             try:
@@ -271,13 +293,13 @@ class TelegramChannel:
         if ticket is None:
             await self._answer(query, "Cette demande n'est pas à ce groupe.")
             return
-        name = update.effective_user.full_name if update.effective_user else "Médiateur"
+        name, actor = mediator_of(update)
         try:
             if kind == CLAIM:
-                await actions.claim(self.conversations, ticket, name)
+                await actions.claim(self.conversations, ticket, name, actor=actor)
                 await self._answer(query, f"{ticket.code} : vous la prenez en charge.")
             else:
-                await actions.close(self.conversations, ticket, name)
+                await actions.close(self.conversations, ticket, name, actor=actor)
                 await self._answer(query, f"{ticket.code} : close.")
         except actions.TicketError as exc:
             await self._answer(query, str(exc))
@@ -287,6 +309,14 @@ class TelegramChannel:
             await query.answer(text)
         except (BadRequest, NetworkError):
             log.info("a button press could not be acknowledged (it was too old)")
+
+
+def mediator_of(update: Update) -> tuple[str, str]:
+    """(the name shown to the resident, who it is for the audit log)."""
+    user = update.effective_user
+    if user is None:
+        return "Médiateur", "telegram:?"
+    return user.full_name, f"telegram:{user.id} ({user.full_name})"
 
 
 def build_application(

@@ -12,7 +12,7 @@ import uuid
 
 from bot.conversations import Conversations
 from bot.engine import MediatorSaid, TicketClosed
-from bot.handoff import tickets
+from bot.handoff import audit, tickets
 from bot.handoff.tickets import Ticket
 
 MAX_REPLY = 2000
@@ -23,15 +23,27 @@ class TicketError(ValueError):
     """The ticket cannot take this action now; the message says why, in French."""
 
 
+async def _fresh(conversations: Conversations, ticket: Ticket) -> Ticket:
+    """The ticket as it is now (the page the mediator acted from may be old)."""
+    return await tickets.ticket_by_id(conversations.db.conn, ticket.id) or ticket
+
+
+async def _audit(conversations: Conversations, actor: str, action: str, code: str) -> None:
+    async with conversations.db.transaction() as conn:
+        await audit.record(conn, actor, action, code)
+
+
 async def reply(
     conversations: Conversations,
     ticket: Ticket,
     name: str,
     text: str,
     *,
+    actor: str = "",
     external_id: str | None = None,
 ) -> None:
-    """`external_id`: the channel's id of the mediator's message, so a redelivery is ignored."""
+    """`actor`: who, for the audit log; `external_id`: the id of the mediator's message in
+    their channel (or form), so that a redelivery or a double submit is sent once."""
     text = text.strip()
     if not text:
         raise TicketError("Le message est vide.")
@@ -39,18 +51,28 @@ async def reply(
         raise TicketError(
             f"Le message est trop long ({len(text)} caractères, {MAX_REPLY} au plus)."
         )
+    ticket = await _fresh(conversations, ticket)
+    if ticket.status == "left":
+        raise TicketError("La personne est revenue au menu du bot : elle ne lit plus vos messages.")
     if not ticket.can_reply or not ticket.user_id:
-        raise TicketError("La personne n'est plus en conversation avec vous : demande close.")
-    await conversations.handle(
+        raise TicketError("Cette demande est close : la personne ne reçoit plus vos messages.")
+    handled = await conversations.handle(
         ticket.channel,
         ticket.user_id,
         MediatorSaid(ticket.code, name, text),
         external_id=f"mediator:{external_id or uuid.uuid4().hex}",
         outbound=True,
     )
+    if not handled.duplicate:
+        await _audit(conversations, actor or name, "reply", ticket.code)
 
 
-async def claim(conversations: Conversations, ticket: Ticket, name: str) -> None:
+async def claim(
+    conversations: Conversations, ticket: Ticket, name: str, *, actor: str = ""
+) -> None:
+    ticket = await _fresh(conversations, ticket)
+    if ticket.status == "left":
+        raise TicketError("La personne est revenue au menu du bot : il n'y a plus rien à prendre.")
     if not ticket.is_open:
         raise TicketError("Cette demande est close.")
     now = time.time()
@@ -59,10 +81,14 @@ async def claim(conversations: Conversations, ticket: Ticket, name: str) -> None
         await tickets.add_message(conn, ticket.id, "relais", f"Pris en charge par {name}.", now)
         text = f"{ticket.code} : pris en charge par {name}."
         await conversations.relay.notify_chat(conn, ticket.id, text, now)
+        await audit.record(conn, actor or name, "claim", ticket.code, now)
     conversations.queued()
 
 
-async def close(conversations: Conversations, ticket: Ticket, name: str) -> None:
+async def close(
+    conversations: Conversations, ticket: Ticket, name: str, *, actor: str = ""
+) -> None:
+    ticket = await _fresh(conversations, ticket)
     if not ticket.is_open:
         raise TicketError("Cette demande est déjà close.")
     await conversations.handle(
@@ -72,3 +98,4 @@ async def close(conversations: Conversations, ticket: Ticket, name: str) -> None
         external_id=f"close:{ticket.code}",
         outbound=True,
     )
+    await _audit(conversations, actor or name, "close", ticket.code)

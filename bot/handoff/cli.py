@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 
 from bot.config import Settings
+from bot.handoff import audit
 from bot.handoff import mediators as store
 from bot.handoff.codes import normalise
 from bot.handoff.mediators import MIN_PASSWORD, MediatorError, Organisation
@@ -87,7 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = ticket_actions.add_parser("show", help="one ticket: summary and conversation")
     show.add_argument("code", metavar="CODE", help="e.g. R-7K3F (r7k3f works too)")
 
-    for sub in (add, org, listing, remove, tickets_list, show):
+    trail = subparsers.add_parser("audit", help="who saw or acted on which ticket, and when")
+    trail.add_argument("--ticket", metavar="CODE", help="one ticket only")
+    trail.add_argument("--days", type=float, default=30, help="how far back (default: 30)")
+    trail.add_argument("--json", action="store_true")
+
+    for sub in (add, org, listing, remove, tickets_list, show, trail):
         sub.add_argument(
             "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
         )
@@ -129,6 +135,8 @@ def _password(args: argparse.Namespace) -> str | None:
 async def _run(args: argparse.Namespace, db_path: str, password: str | None) -> int:
     db = await open_database(db_path)
     try:
+        if args.command == "audit":
+            return await show_audit(db, args)
         if args.command == "tickets":
             if args.tickets_command == "show":
                 return await show_ticket(db, args.code)
@@ -448,4 +456,24 @@ async def show_ticket(db: Database, typed: str) -> int:
             print(f"      {line}")
         if len(lines) > 1 and state:
             print(f"     {state}")
+    return 0
+
+
+async def show_audit(db: Database, args: argparse.Namespace) -> int:
+    """The audit log, oldest first: for a data-protection officer's questions."""
+    ticket = normalise(args.ticket) if args.ticket else None
+    since = time.time() - args.days * 86400
+    lines = await audit.entries(db.conn, ticket=ticket, since=since)
+    if args.json:
+        rows = [
+            {"at": _time(e.at), "actor": e.actor, "action": e.action, "ticket": e.ticket}
+            for e in lines
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not lines:
+        print(f"nothing in the audit log for the last {args.days:g} days")
+        return 0
+    for e in lines:
+        print(f"{_clock(e.at)}  {e.actor} {audit.ACTIONS_FR.get(e.action, e.action)} {e.ticket}")
     return 0

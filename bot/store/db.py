@@ -11,13 +11,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.store.errors import DatabaseError
+from bot.store.keyed import keyed_hash, load_key
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be used; the message names the file and the fix."""
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -32,10 +31,15 @@ def migrations() -> list[tuple[int, Path]]:
 class Database:
     """One connection; writes go through `transaction()`, which serialises them."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, key: bytes = b"") -> None:
         self.conn = conn
         self.path = path
+        self.key = key
         self._write = asyncio.Lock()
+
+    def keyed(self, value: str) -> str:
+        """How an identifier that is only compared is stored (see bot/store/keyed.py)."""
+        return keyed_hash(self.key, value)
 
     @asynccontextmanager
     async def transaction(self, *, begin: bool = True) -> AsyncIterator[aiosqlite.Connection]:
@@ -82,7 +86,12 @@ async def open_database(path: str | Path) -> Database:
         await conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
-    db = Database(conn, path)
+    try:
+        key = load_key(path)
+    except DatabaseError:
+        await conn.close()
+        raise
+    db = Database(conn, path, key)
     try:
         await _migrate(db)
     except BaseException:

@@ -19,12 +19,20 @@ from bot.app import Relais
 from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
 from bot.i18n import missing_texts
+from bot.store.errors import DatabaseError
 from bot.web.inbox import inbox_routes
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/webhooks/telegram"
 TWILIO_PATH = "/webhooks/twilio"
+
+
+def unavailable() -> Response:
+    """Nothing was processed (the database stayed locked): the channel delivers it again."""
+    return PlainTextResponse("busy, try again", status_code=503, headers={"Retry-After": "5"})
+
+
 MAX_BODY = 64 * 1024
 """Webhook bodies larger than this are refused before parsing (a real one is a few KB)."""
 
@@ -81,6 +89,8 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         if update is None:
             return PlainTextResponse("bad update", status_code=400)
         await telegram.application.process_update(update)
+        if telegram.failed(update.update_id):
+            return unavailable()
         return PlainTextResponse("ok")
 
     async def twilio_webhook(request: Request) -> Response:
@@ -98,7 +108,10 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         if not twilio.signature_ok(settings.twilio.auth_token, url, form, signature):
             log.warning("a Twilio webhook with a missing or wrong signature was refused")
             return PlainTextResponse("forbidden", status_code=403)
-        reply = await twilio.handle_webhook(relais.conversations, form, settings.sms_segments)
+        try:
+            reply = await twilio.handle_webhook(relais.conversations, form, settings.sms_segments)
+        except (DatabaseError, sqlite3.Error):
+            return unavailable()
         return Response(reply, media_type="application/xml")
 
     routes = [Route("/healthz", healthz, methods=["GET"])]

@@ -172,6 +172,7 @@ def _dummy_hash() -> str:
 async def _count_attempt(db: Database, login: str, now: float) -> list[float]:
     """The login's recent failures; unless there are too many, this attempt is counted as
     one more before the password is checked, so attempts sent all at once count too."""
+    login = db.keyed(login)  # only compared: kept as a keyed hash
     async with db.transaction() as conn:
         rows = await conn.execute_fetchall(
             "SELECT at FROM login_failures WHERE login = ? AND at > ? ORDER BY at",
@@ -210,7 +211,7 @@ async def sign_in(db: Database, login: str, password: str, now: float) -> Mediat
     ok = await asyncio.to_thread(verify_password, password_hash, password[:1024])
     if ok and found:
         async with db.transaction() as conn:
-            await conn.execute("DELETE FROM login_failures WHERE login = ?", (login,))
+            await conn.execute("DELETE FROM login_failures WHERE login = ?", (db.keyed(login),))
         return found[0]
     left = MAX_FAILURES - len(failures) - 1
     if left == 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Relais
-from bot.handoff import actions, tickets
+from bot.handoff import actions, audit, tickets
 from bot.handoff.codes import normalise
 from bot.handoff.summary import CHANNELS_FR, TOPICS_FR, language_fr
 from bot.handoff.tickets import STATUS_FR, Ticket
@@ -313,6 +314,7 @@ class Inbox:
     async def show_ticket(self, request: Request) -> Response:
         session = await self.require(request, then=request.url.path)
         ticket = await self.ticket(session, request.path_params["code"])
+        await audit.log_view(self.db, session.mediator.login, ticket.code)
         notice = NOTICES.get(request.query_params.get("ok", ""), "")
         return await self.ticket_page(session, ticket, notice=notice)
 
@@ -339,6 +341,7 @@ class Inbox:
             error=error,
             draft=draft,
             confirm_close=confirm_close,
+            sending_id=secrets.token_urlsafe(12),
         )
 
     async def act(self, request: Request) -> Response:
@@ -349,19 +352,22 @@ class Inbox:
         session = await self.require(request)
         form = await self.checked_form(request, session)
         ticket = await self.ticket(session, request.path_params["code"])
-        name = session.mediator.name
+        name, actor = session.mediator.name, session.mediator.login
         here = f"{PREFIX}/demandes/{ticket.code}"
         text = form.get("texte", "")
         try:
             if action == "repondre":
-                await actions.reply(self.conversations, ticket, name, text)
+                sending = form.get("envoi", "")[:40] or None  # a double submit is sent once
+                await actions.reply(
+                    self.conversations, ticket, name, text, actor=actor, external_id=sending
+                )
                 return RedirectResponse(f"{here}?ok=envoye#dernier", status_code=303)
             if action == "prendre":
-                await actions.claim(self.conversations, ticket, name)
+                await actions.claim(self.conversations, ticket, name, actor=actor)
                 return RedirectResponse(f"{here}?ok=pris", status_code=303)
             if form.get("confirme") != "oui":
                 return await self.ticket_page(session, ticket, confirm_close=True)
-            await actions.close(self.conversations, ticket, name)
+            await actions.close(self.conversations, ticket, name, actor=actor)
             return RedirectResponse(f"{PREFIX}?ok=close", status_code=303)
         except actions.TicketError as refused:
             fresh = await tickets.ticket_by_id(self.db.conn, ticket.id) or ticket
