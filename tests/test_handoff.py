@@ -16,7 +16,7 @@ from bot.app import start
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.twilio import TwilioSender
 from bot.config import Settings, TelegramSettings, TwilioSettings
-from bot.handoff import tickets
+from bot.handoff import audit, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
 from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
@@ -24,6 +24,7 @@ from tests.conftest import load_france_services
 from tests.fakes.telegram_api import FakeBotApi
 from tests.test_channel_telegram import HEADERS, SECRET, TOKEN, Person, buttons
 from tests.test_channel_twilio import PUBLIC, SID, RecordingHttpClient, messages, signed, sms
+from tests.test_inbox import csrf_of, sign_in, text_of
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009999999999
@@ -167,6 +168,50 @@ async def test_sms_in_arabic_to_a_french_summary_and_answers_from_telegram(world
     assert under["text"] == f"{code}, la personne écrit :\nشكرا، سآتي"
     assert under["reply_parameters"]["message_id"] == await first_post_id(world, code)
 
+    # The web inbox: the same French summary, the whole conversation, and a reply box.
+    assert (await sign_in(world.client, "awa@fs93.fr", "un mot de passe solide")).status_code == 303
+    page = await world.client.get(f"/mediateurs/demandes/{code}")
+    shown = text_of(page.text)
+    for french in (
+        "Sujet : CAF",
+        "arabe (العربية)",
+        "لا أستطيع الدخول إلى حسابي",
+        "شكرا، سآتي",
+        "Bonjour, venez mardi à 10 h avec votre carte Vitale.",
+    ):
+        assert french in shown, french
+    form = {
+        "csrf": csrf_of(page.text),
+        "texte": "Apportez aussi votre attestation CAF.",
+        "envoi": "form-1",
+    }
+    sent = await world.client.post(f"/mediateurs/demandes/{code}/repondre", data=form)
+    assert sent.status_code == 303
+    await world.client.post(f"/mediateurs/demandes/{code}/repondre", data=form)  # double tap
+    await world.flush()
+    answers = [plain(t) for t in world.sms_received()]
+    assert answers[-1].endswith("\nApportez aussi votre attestation CAF."), answers[-1]
+    assert sum("attestation CAF" in a for a in answers) == 1, "a double submit is sent once"
+
+    # Closing from the web gives the resident back to the bot with "did this help?".
+    page = await world.client.get(f"/mediateurs/demandes/{code}")
+    closing = {"csrf": csrf_of(page.text), "confirme": "oui"}
+    assert (
+        await world.client.post(f"/mediateurs/demandes/{code}/clore", data=closing)
+    ).status_code == 303
+    await world.flush()
+    session = await world.relais.conversations.peek("sms", RESIDENT)
+    assert (session.ticket, session.pending) == ("", "feedback")
+    assert code in plain(world.sms_received()[-1])
+    await world.sms("2")  # no, it did not help
+    assert (await tickets.ticket_by_code(world.relais.db.conn, code)).helped is False
+    assert "CAF" in plain(await world.sms("1")), "the bot has the conversation again"
+
+    trail = [(e.actor, e.action) for e in await audit.entries(world.relais.db.conn, ticket=code)]
+    assert (f"telegram-chat:{GROUP}", "post") in trail
+    assert ("telegram:5001 (Amina)", "reply") in trail
+    assert ("awa@fs93.fr", "view") in trail and ("awa@fs93.fr", "close") in trail
+
 
 def plain(texts: str | list[str]) -> str:
     """Without the bidi marks that lay out right-to-left SMS."""
@@ -261,15 +306,22 @@ async def test_telegram_down_delays_the_post_but_loses_nothing(world) -> None:
     assert world.group_posts()[0]["text"].startswith(f"Nouvelle demande {code}")
 
 
-async def test_erasing_while_relayed_wipes_the_ticket_content(world) -> None:
+async def test_erasing_while_relayed_leaves_nothing_of_the_person(world) -> None:
     code = await open_ticket_in_arabic(world)
+    await world.sms("نص آخر لا أريد أن يبقى")
     await world.sms("oubli")
-    await world.sms("1")
+    await world.sms("1")  # yes, erase everything
     db = sqlite3.connect(world.relais.settings.db)
-    summary, user, status = db.execute(
-        "SELECT summary, user_id, status FROM tickets WHERE code = ?", (code,)
+    status, summary = db.execute(
+        "SELECT status, summary FROM tickets WHERE code = ?", (code,)
     ).fetchone()
-    assert (user, status) == ("", "closed") and "arabe" not in summary
-    texts = [t for (t,) in db.execute("SELECT text FROM ticket_messages")]
-    assert not any("حسابي" in t for t in texts)
-    assert db.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
+    assert status == "closed" and "arabe" not in summary, "the mediators know it was erased"
+    everything = "\n".join(
+        str(value)
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        for row in db.execute(f"SELECT * FROM {table}")
+        for value in row
+    )
+    for trace in (RESIDENT, RESIDENT.lstrip("+"), "حسابي", "لا أريد أن يبقى"):
+        assert trace not in everything, f"{trace!r} is still in the database"
+    assert "effacé ses données" in world.group_posts()[-1]["text"]
