@@ -23,12 +23,14 @@ _OTP = re.compile(r"(?<![\d€$.,])\d{6}(?![\d€$]|[.,]\d|\s?(?:€|eur))")
 """Six digits alone: what SMS one-time codes look like (postal codes have five)."""
 _SECRET_WORDS = (
     r"mot[s]? de passe|mdp|password|passwd|passcode|code secret|code pin|pin|otp"
-    r"|كلمة السر|كلمة المرور|رمز التحقق|пароль|парол[ья]|код|پسورد|رمز عبور|ፓስዎርድ"
+    r"|كلمة السر|كلمة المرور|رمز التحقق|пароль|парол[ья]|پسورد|رمز عبور|ፓስዎርድ"
 )
 _AFTER_SECRET_WORD = re.compile(
     rf"(?i)\b(?:{_SECRET_WORDS})\b\s*(?:est|is|c'est|:|=|-)?\s*(?:\"|«)?\s*(\S+)"
 )
-_AFTER_CODE = re.compile(r"(?i)\bcode\b(?! postal)\s*(?:est|is|c'est|:|=|-)?\s*(\S*\d\S*)")
+_AFTER_CODE = re.compile(
+    r"(?i)\b(?:code|код|کود)\b(?! postal)\s*(?:est|is|c'est|:|=|-)?\s*(\S*\d\S*)"
+)
 """After "code", only something holding a digit: "le code ne marche pas" stays readable."""
 
 

@@ -13,7 +13,9 @@ from bot.config import ConfigError, load_settings
 
 
 def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
-    serve_parser = commands.add_parser("serve", help="run the HTTP service (health, webhooks)")
+    serve_parser = commands.add_parser(
+        "serve", help="the HTTP service: webhooks, mediators' inbox, health"
+    )
     serve_parser.add_argument(
         "--listen", metavar="HOST:PORT", help="default: RELAIS_LISTEN or 127.0.0.1:8000"
     )
