@@ -183,8 +183,8 @@ def test_organisations_places_and_telegram_chats(places_db: Path) -> None:
 
     orgs = org_json(places_db)
     assert orgs["Pimms"]["places"] == [] and orgs["Pimms"]["telegram_chat"] == -100111
-    assert orgs["Mairie"]["places"][0]["receives_tickets"] is True
-    assert orgs["Mairie"]["telegram_chat"] is None
+    assert orgs["Mairie"]["telegram_chat"] is None and orgs["Mairie"]["mediators"] == []
+    assert orgs["Mairie"]["places"][0]["receives_tickets"] is False, "nobody would read them"
 
     nobody = relais(places_db, "mediators", "org", "Nobody", "--remove-place", keys[0])
     assert nobody.returncode == 1 and "no organisation named 'Nobody'" in nobody.stderr

@@ -128,7 +128,7 @@ async def remove_places(db: Database, organisation_name: str, places: tuple[str,
         await conn.executemany(
             "DELETE FROM organisation_places WHERE place = ? AND organisation_id = "
             "(SELECT id FROM organisations WHERE name = ?)",
-            [(place, organisation_name) for place in places],
+            [(place, organisation_name.strip()) for place in places],
         )
 
 
@@ -177,17 +177,29 @@ async def organisation_by_chat(conn: aiosqlite.Connection, chat_id: int) -> Orga
     return await organisation(conn, rows[0][0]) if rows else None
 
 
+_READ = (
+    "(o.telegram_chat IS NOT NULL OR EXISTS "
+    "(SELECT 1 FROM mediators m WHERE m.organisation_id = o.id))"
+)
+"""An organisation somebody reads: a mediator who can sign in, or a Telegram group."""
+
+
 async def organisation_for_place(conn: aiosqlite.Connection, place: str) -> Organisation | None:
-    """The organisation that receives tickets for a place (the first one listed for it)."""
+    """The organisation that receives tickets for a place: of those somebody reads, the one
+    created first."""
     rows = await conn.execute_fetchall(
-        "SELECT organisation_id FROM organisation_places WHERE place = ? "
-        "ORDER BY organisation_id LIMIT 1",
+        "SELECT o.id FROM organisation_places p JOIN organisations o ON o.id = p.organisation_id "
+        f"WHERE p.place = ? AND {_READ} ORDER BY o.id LIMIT 1",
         (place,),
     )
     return await organisation(conn, rows[0][0]) if rows else None
 
 
 async def covered_places(conn: aiosqlite.Connection) -> frozenset[str]:
-    """The places where somebody receives tickets."""
-    rows = await conn.execute_fetchall("SELECT DISTINCT place FROM organisation_places")
+    """The places where somebody receives and reads tickets: only those get the consent
+    question (a ticket nobody reads would be a broken promise)."""
+    rows = await conn.execute_fetchall(
+        "SELECT DISTINCT p.place FROM organisation_places p "
+        f"JOIN organisations o ON o.id = p.organisation_id WHERE {_READ}"
+    )
     return frozenset(place for (place,) in rows)
