@@ -20,6 +20,7 @@ from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
 from bot.i18n import missing_texts
 from bot.store.errors import DatabaseError
+from bot.web.bodies import read_body
 from bot.web.inbox import inbox_routes
 
 log = logging.getLogger(__name__)
@@ -35,18 +36,6 @@ def unavailable() -> Response:
 
 MAX_BODY = 64 * 1024
 """Webhook bodies larger than this are refused before parsing (a real one is a few KB)."""
-
-
-async def read_body(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return body
 
 
 def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starlette:
@@ -77,7 +66,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         secret = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(secret.encode(), settings.telegram.secret.encode()):
             return PlainTextResponse("forbidden", status_code=403)
-        body = await read_body(request)
+        body = await read_body(request, MAX_BODY)
         if body is None:
             return PlainTextResponse("too large", status_code=413)
         try:
@@ -94,7 +83,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         return PlainTextResponse("ok")
 
     async def twilio_webhook(request: Request) -> Response:
-        body = await read_body(request)
+        body = await read_body(request, MAX_BODY)
         if body is None:
             return PlainTextResponse("too large", status_code=413)
         try:

@@ -29,6 +29,7 @@ from bot.handoff.summary import CHANNELS_FR, TOPICS_FR, language_fr
 from bot.handoff.tickets import STATUS_FR, Ticket
 from bot.web import auth
 from bot.web.auth import SECURITY_HEADERS, WebSession
+from bot.web.bodies import read_body
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +136,9 @@ def _environment() -> jinja2.Environment:
 
 async def read_form(request: Request) -> dict[str, str]:
     """The urlencoded form of a POST, or Problem: too large, not a form, not UTF-8."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM:
+    body = await read_body(request, MAX_FORM)
+    if body is None:
         raise Problem(413, "Message trop long", "Le formulaire envoyé est trop gros.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM:
-            raise Problem(413, "Message trop long", "Le formulaire envoyé est trop gros.")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if body and kind != "application/x-www-form-urlencoded":
         raise Problem(400, "Formulaire illisible", "Renvoyez le formulaire depuis la page.")
