@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -74,6 +75,51 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             assert process.poll() is None, f"the server exited with {process.returncode}"
             assert time.monotonic() < deadline, f"{url} did not answer in {seconds} s"
             time.sleep(0.2)
+
+
+def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """The real `relais serve` in a child process on a free port, up and answering; only the
+    RELAIS_ settings given here (none of the developer's)."""
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})},
+        cwd=TESTS.parent,
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+    return process, port
+
+
+def stop_serve(process: subprocess.Popen) -> None:
+    """SIGTERM, as a container stop sends; killed if it does not end in 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def bot_api():
+    """A fake Telegram Bot API on 127.0.0.1 for the real python-telegram-bot client."""
+    from tests.fakes.telegram_api import FakeBotApi
+
+    fake = FakeBotApi()
+    fake.start()
+    yield fake
+    fake.stop()
 
 
 FRANCE_SERVICES = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"

@@ -24,11 +24,8 @@ HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
 
 @pytest.fixture(scope="module")
-def api():
-    fake = FakeBotApi()
-    fake.start()
-    yield fake
-    fake.stop()
+def api(bot_api):
+    return bot_api
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
 from bot.outbox import Outbox, enqueue, replies_payload
 from bot.web.app import TWILIO_PATH, create_app
-from tests.conftest import TESTS, free_port, load_france_services, wait_until_up
+from tests.conftest import TESTS, load_france_services, start_serve
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-auth-token-for-tests"
@@ -200,36 +200,19 @@ async def test_outbound_to_an_opted_out_number_marks_it_stopped(relais_app) -> N
 
 
 def test_relais_serve_answers_a_signed_webhook_over_http(tmp_path: Path) -> None:
-    port = free_port()
     env = {
-        **os.environ,
-        "RELAIS_LOG_LEVEL": "WARNING",
         "RELAIS_PUBLIC_URL": PUBLIC,
         "RELAIS_TWILIO_ACCOUNT_SID": SID,
         "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
         "RELAIS_TWILIO_SENDER": "+33700000000",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--db",
-            str(tmp_path / "r.db"),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        env=env,
-        cwd=TESTS.parent,
-    )
+    process, port = start_serve(tmp_path / "r.db", env)
     try:
         params = sms("bonjour", "SM-real")
         body = urllib.parse.urlencode(params).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}{TWILIO_PATH}", data=body, headers=signed(params)
         )
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
             assert "Français" in response.read().decode()

@@ -32,7 +32,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -55,7 +54,7 @@ from bot.engine import Reply, Text
 from bot.outbox import replies_of
 from bot.store.keyed import keyed_hash
 from bot.web.app import TELEGRAM_PATH, TWILIO_PATH
-from tests.conftest import TESTS, free_port, wait_until_up
+from tests.conftest import start_serve, stop_serve
 from tests.fakes.telegram_api import FakeBotApi
 
 ACCOUNT = "AC" + "0" * 32
@@ -201,37 +200,6 @@ def telegram_webhook(chat: int, index: int, text: str) -> Webhook:
     )
 
 
-def serve(db: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--db",
-            str(db),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **env},
-        cwd=TESTS.parent,
-    )
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
-    return process, port
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def post(port: int, webhook: Webhook) -> Attempt:
     """One delivery, on a new connection, as a channel makes it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
@@ -340,7 +308,7 @@ def kill_while_in_flight(
     db: Path, env: dict[str, str], scripts: dict[str, list[Webhook]]
 ) -> dict[str, Attempt]:
     total = sum(len(webhooks) for webhooks in scripts.values())
-    process, port = serve(db, env)
+    process, port = start_serve(db, env)
     try:
         attempts = deliver_all(port, scripts, Killer(process, after=total // 3))
         process.wait(timeout=15)
@@ -430,14 +398,14 @@ def crash_and_restart(
     queued: dict[str, list[list[str]]] = {}
     for user, payload in rows:
         queued.setdefault(user, []).append(telegram_texts(replies_of(json.loads(payload))))
-    process, port = serve(db, env)
+    process, port = start_serve(db, env)
     try:
         after = deliver_all(port, scripts)
         inbound, sessions = database(db, channel, ids)
         if api is not None:
             wait_for_empty_outbox(port, process)
     finally:
-        stop(process)
+        stop_serve(process)
     sent = {
         user: [data["text"] for data in api.sent("sendMessage", int(user))] if api else []
         for user in scripts

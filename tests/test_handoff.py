@@ -33,11 +33,8 @@ SAINT_DENIS = "france-services:668"
 
 
 @pytest.fixture(scope="module")
-def api():
-    fake = FakeBotApi()
-    fake.start()
-    yield fake
-    fake.stop()
+def api(bot_api):
+    return bot_api
 
 
 class World:

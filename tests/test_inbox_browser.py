@@ -4,11 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +17,7 @@ from bot.config import Settings
 from bot.engine import Text, TicketOpened
 from bot.handoff import tickets
 from bot.handoff.mediators import add_mediator, set_organisation
-from tests.conftest import TESTS, free_port, wait_until_up
+from tests.conftest import TESTS, start_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,29 +74,8 @@ async def prepare(db_path: Path) -> tuple[str, str]:
 def server(db_path: Path) -> Iterator[tuple[str, str, str]]:
     """`relais serve` on a prepared database, with no channel configured: (URL, codes)."""
     older, newer = asyncio.run(prepare(db_path))
-    port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("RELAIS_TWILIO_", "RELAIS_TELEGRAM_"))
-    }
-    env.update(RELAIS_LOG_LEVEL="WARNING", RELAIS_PUBLIC_URL="")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--db",
-            str(db_path),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        env=env,
-        cwd=TESTS.parent,
-    )
+    process, port = start_serve(db_path)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
         yield f"http://127.0.0.1:{port}", older, newer
     finally:
         process.send_signal(signal.SIGTERM)

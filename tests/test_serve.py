@@ -10,27 +10,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import TESTS, free_port, wait_until_up
+from tests.conftest import TESTS, start_serve
 
 
 def test_healthz_reports_database_and_flows(db_path: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--db",
-            str(db_path),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        env={**os.environ, "RELAIS_LOG_LEVEL": "WARNING"},
-        cwd=TESTS.parent,
-    )
+    process, port = start_serve(db_path)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
             body = json.loads(r.read())
             status = r.status
