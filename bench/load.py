@@ -45,7 +45,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import httpx
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +59,7 @@ from webhooks import (  # noqa: E402
     cpu_seconds,
     free_port,
     healthz_rate,
+    wait_until_up,
 )
 
 from bot.app import start  # noqa: E402
@@ -735,15 +735,7 @@ def main() -> int:
                 [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=folder, stderr=log
             )
             try:
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                        break
-                    except httpx.HTTPError:
-                        if time.monotonic() > deadline or server.poll() is not None:
-                            raise SystemExit("relais serve did not start") from None
-                        time.sleep(0.2)
+                wait_until_up(port, server)
                 code = asyncio.run(drive(args, port, server.pid, fake_telegram, expected, plans))
             finally:
                 server.send_signal(signal.SIGTERM)

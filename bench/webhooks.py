@@ -109,6 +109,19 @@ async def resident(
             results.errors.append(status)
 
 
+def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    """Until `relais serve` answers its health check; exits the script if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("relais serve did not start") from None
+            time.sleep(0.2)
+
+
 async def healthz_rate(client, url: str, seconds: float = 3.0) -> float:
     count, end = 0, time.perf_counter() + seconds
 
@@ -190,15 +203,7 @@ def main() -> None:
         command = [sys.executable, "-m", "bot.cli", "serve", "--db", f"{folder}/bench.db"]
         server = subprocess.Popen([*command, "--listen", f"127.0.0.1:{port}"], env=env)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("relais serve did not start") from None
-                    time.sleep(0.2)
+            wait_until_up(port, server)
             asyncio.run(drive(port, server.pid, args.residents, args.messages, args.rate))
         finally:
             server.send_signal(signal.SIGTERM)
