@@ -8,6 +8,7 @@ engine what came of it with a ticket event.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import aiosqlite
@@ -37,12 +38,23 @@ def chat_buttons(ticket_id: int) -> list[list[str]]:
     return [["Je prends", f"tk:{CLAIM}:{ticket_id}"], ["Clore", f"tk:{CLOSE}:{ticket_id}"]]
 
 
+COVERAGE_TTL = 2.0
+"""Seconds the covered places are reused: `relais mediators` changes show within that."""
+
+
 class Relay:
     def __init__(self, flows: FlowSet) -> None:
         self.flows = flows
+        self._covered: tuple[float, frozenset[str]] = (-COVERAGE_TTL, frozenset())
 
     async def covered(self, conn: aiosqlite.Connection) -> frozenset[str]:
-        return await covered_places(conn)
+        """The places whose organisation reads tickets; read again every few seconds, not
+        for every batch of messages."""
+        read_at, places = self._covered
+        if time.monotonic() - read_at >= COVERAGE_TTL:
+            places = await covered_places(conn)
+            self._covered = (time.monotonic(), places)
+        return places
 
     async def apply(
         self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Effect, now: float
