@@ -77,7 +77,14 @@ async def claim(
         raise TicketError("Cette demande est close.")
     now = time.time()
     async with conversations.db.transaction() as conn:
-        await tickets.set_status(conn, ticket.id, "claimed", now, claimed_by=name)
+        # Checked again inside the write: a close may have committed since the read above.
+        cursor = await conn.execute(
+            "UPDATE tickets SET status = 'claimed', claimed_by = ?, updated_at = ? "
+            "WHERE id = ? AND status IN ('open', 'claimed')",
+            (name, now, ticket.id),
+        )
+        if cursor.rowcount == 0:
+            raise TicketError("Cette demande vient d'être close, ou la personne est partie.")
         await tickets.add_message(conn, ticket.id, "relais", f"Pris en charge par {name}.", now)
         text = f"{ticket.code} : pris en charge par {name}."
         await conversations.relay.notify_chat(conn, ticket.id, text, now)
