@@ -79,6 +79,19 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def event_of(message) -> Event:
+    """The engine event of a message; a forged update with odd types is unreadable media."""
+    if message.location is not None:
+        try:
+            lat, lon = float(message.location.latitude), float(message.location.longitude)
+        except (TypeError, ValueError):
+            return Media()
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return Location(lat, lon)
+        return Media()
+    return Text(message.text) if isinstance(message.text, str) else Media()
+
+
 def pieces(text: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     """Texts over Telegram's limit, cut at line ends."""
     out: list[str] = []
@@ -110,13 +123,7 @@ class TelegramChannel:
         return {CHANNEL: self.deliver, CHAT: self.post}
 
     async def on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        event: Event
-        if message.location is not None:
-            event = Location(message.location.latitude, message.location.longitude)
-        else:
-            event = Text(message.text or "")
-        await self.process(update, event)
+        await self.process(update, event_of(update.effective_message))
 
     async def on_media(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, a voice message, a sticker…: answered, never ignored."""
@@ -254,7 +261,7 @@ class TelegramChannel:
         message = update.effective_message
         chat_id = update.effective_chat.id
         replied = message.reply_to_message
-        if replied is None or not message.text:
+        if replied is None or not isinstance(message.text, str) or not message.text:
             await self._ticket_here(chat_id, -1)  # logs the chat id of an unknown group
             return
         rows = await self.conversations.db.conn.execute_fetchall(

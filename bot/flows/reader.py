@@ -84,6 +84,12 @@ def read_flow_file(path: Path) -> ParsedFile:
         reason = getattr(exc, "problem", None) or str(exc)
         parsed.problems.append(Problem(parsed.path, line, f"YAML syntax error: {reason}"))
         return parsed
+    except RecursionError:
+        parsed.problems.append(Problem(parsed.path, 1, "nested too deeply to be a flow"))
+        return parsed
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        parsed.problems.append(Problem(parsed.path, 1, f"a value cannot be read: {exc}"))
+        return parsed
     parsed.document = document
     if not isinstance(document, dict):
         content = [

@@ -155,9 +155,14 @@ def convert(table: Table, key: str, report: ImportReport) -> list[Place]:
             continue
         try:
             place, warning = to_place(key, row)
+            _storable(place)
         except BadValue as exc:
-            row_id = str(row.get("id_fs") or row.get("id") or "")
-            _problem(report, number, row_id, "skipped", str(exc))
+            _problem(report, number, _row_id(row), "skipped", str(exc))
+            continue
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # A value of a type or size no real file has (a list of hours, a 400-digit
+            # latitude): the row is skipped, the import goes on.
+            _problem(report, number, _row_id(row), "skipped", f"unreadable value ({exc})")
             continue
         if place.source_id in places:
             _problem(report, number, place.source_id, "skipped", "duplicate id")
@@ -166,6 +171,20 @@ def convert(table: Table, key: str, report: ImportReport) -> list[Place]:
             _problem(report, number, place.source_id, "kept", warning)
         places[place.source_id] = place
     return list(places.values())
+
+
+def _row_id(row: dict) -> str:
+    return str(row.get("id_fs") or row.get("id") or "")[:100]
+
+
+def _storable(place: Place) -> None:
+    """Text SQLite can store: no lone surrogate (JSON lets "\\ud800" through)."""
+    for value in place.row():
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise BadValue("invalid characters in a text") from None
 
 
 def _problem(report: ImportReport, row: int, row_id: str, action: str, reason: str) -> None:

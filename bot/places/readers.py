@@ -60,6 +60,8 @@ def _json(text: str, name: str) -> Table:
         raise PlacesSourceError(
             f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except (ValueError, RecursionError) as exc:  # a number of 4,300 digits, [[[[[[…
+        raise PlacesSourceError(f"{name}: JSON that cannot be read as places ({exc})") from None
     if isinstance(document, dict) and isinstance(document.get("features"), list):
         document = [_feature(f) for f in document["features"]]
     if not isinstance(document, list):
@@ -78,8 +80,9 @@ def _feature(feature: object) -> object:
     """A GeoJSON point feature as a flat row (`latitude`/`longitude` from its geometry)."""
     if not isinstance(feature, dict):
         return feature
-    row = dict(feature.get("properties") or {})
-    coordinates = (feature.get("geometry") or {}).get("coordinates")
+    properties, geometry = feature.get("properties"), feature.get("geometry")
+    row = dict(properties) if isinstance(properties, dict) else {}
+    coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
     if isinstance(coordinates, list) and len(coordinates) >= 2:
         row.setdefault("longitude", coordinates[0])
         row.setdefault("latitude", coordinates[1])
@@ -91,7 +94,10 @@ def _csv(text: str, name: str) -> Table:
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [column.strip() for column in next(reader)]
+        first = next(reader, None)
+        if first is None:
+            raise PlacesSourceError(f"{name}: the file is empty")
+        header = [column.strip() for column in first]
         records = list(reader)
     except csv.Error as exc:
         raise PlacesSourceError(f"{name}: not valid CSV (line {reader.line_num}: {exc})") from None

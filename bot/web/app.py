@@ -71,8 +71,10 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             return PlainTextResponse("too large", status_code=413)
         try:
             data = json.loads(body)
+            if not isinstance(data, dict):
+                raise TypeError("an update is a JSON object")
             update = Update.de_json(data, telegram.application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
             log.warning("a Telegram webhook body could not be read")
             return PlainTextResponse("bad update", status_code=400)
         if update is None:
