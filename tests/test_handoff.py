@@ -252,6 +252,8 @@ async def test_closing_in_telegram_gives_the_resident_back_to_the_bot(world) -> 
     await world.telegram(group_member().press(buttons(post)["Clore"]))
     ticket = await tickets.ticket_by_code(world.relais.db.conn, code)
     assert ticket.status == "closed" and ticket.closed_at
+    (edited,) = world.api.sent("editMessageReplyMarkup", GROUP)
+    assert int(edited["message_id"]) == await first_post_id(world, code), "buttons removed"
     closing = plain(world.sms_received()[-1])
     assert code in closing and "1" in closing  # "did this help?", numbered yes/no
     session = await world.relais.conversations.peek("sms", RESIDENT)

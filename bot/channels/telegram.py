@@ -228,6 +228,13 @@ class TelegramChannel:
             raise Undeliverable(f"Telegram a refusé : {exc.message}") from None
         except (TimedOut, NetworkError, RetryAfter) as exc:
             raise TryLater(f"Telegram injoignable : {exc}") from None
+        if payload.get("closed") and first is not None:
+            try:  # "Je prends" / "Clore" on a closed ticket would only mislead
+                await self.application.bot.edit_message_reply_markup(
+                    chat_id=int(chat_id), message_id=first, reply_markup=None
+                )
+            except TelegramError as exc:
+                log.info("the buttons of a closed ticket's post stay (%s)", exc)
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO telegram_posts (chat_id, message_id, ticket_id) "

@@ -97,12 +97,13 @@ class Relay:
             by = data.get("by") or "un médiateur"
             await tickets.set_status(conn, ticket.id, "closed", now)
             await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : clos par {by}.", now)
+            text = f"{ticket.code} : clos par {by}."
+            await self.notify_chat(conn, ticket.id, text, now, closed=True)
         elif effect.kind == "leave":
             await tickets.set_status(conn, ticket.id, "left", now)
             note = "La personne est revenue au menu du bot : elle ne lit plus vos messages."
             await tickets.add_message(conn, ticket.id, "relais", note, now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now)
+            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
         elif effect.kind == "feedback":
             await tickets.set_helped(conn, ticket.code, data["helped"])
             said = "cela l'a aidée" if data["helped"] else "cela ne l'a pas aidée"
@@ -143,13 +144,20 @@ class Relay:
         return Applied([TicketOpened(ticket.code)])
 
     async def notify_chat(
-        self, conn: aiosqlite.Connection, ticket_id: int, text: str, now: float
+        self,
+        conn: aiosqlite.Connection,
+        ticket_id: int,
+        text: str,
+        now: float,
+        *,
+        closed: bool = False,
     ) -> None:
-        """A line under the ticket's post in its organisation's Telegram chat, if it has one."""
+        """A line under the ticket's post in its organisation's Telegram chat, if it has one;
+        `closed`: the post's buttons go too."""
         ticket = await tickets.ticket_by_id(conn, ticket_id)
         org = await organisation(conn, ticket.organisation_id)
         if org.telegram_chat is not None:
-            post = {"text": text, "ticket_id": ticket_id}
+            post = {"text": text, "ticket_id": ticket_id, "closed": closed}
             await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
 
     async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
@@ -167,4 +175,4 @@ class Relay:
             )
             note = "La personne a effacé ses données : la demande est close."
             await tickets.add_message(conn, ticket.id, "relais", note, now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now)
+            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
