@@ -68,7 +68,7 @@ from bot.channels.telegram import callback_data, parse_callback, pieces  # noqa:
 from bot.channels.twilio import twiml  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine, Event, Location, Text  # noqa: E402
-from bot.handoff.mediators import set_organisation  # noqa: E402
+from bot.handoff.mediators import add_mediator, set_organisation  # noqa: E402
 from bot.store import open_database  # noqa: E402
 from tests.fakes.telegram_api import BOT_USER, FakeBotApi  # noqa: E402
 
@@ -662,6 +662,8 @@ async def organisation(db_path: Path, keys: tuple[str, ...]) -> None:
     db = await open_database(db_path)
     try:
         await set_organisation(db, "France Services 93", places=keys)
+        # Somebody reads its tickets: only then are residents asked for their consent.
+        await add_mediator(db, "bench@fs93.example", "Awa", "France Services 93", "x" * 12)
     finally:
         await db.close()
 

@@ -30,6 +30,8 @@ MAX_ATTEMPTS = 10
 """Tries before a message is given up (the waits add up to about an hour and a half)."""
 MAX_WAIT = 900.0
 BATCH = 100
+GATHER = 0.01
+"""Seconds the worker lets wake-ups gather before it looks for due messages."""
 CHAT = "telegram-chat"
 """The pseudo-channel of posts to an organisation's Telegram chat (recipient: the chat id)."""
 
@@ -132,6 +134,7 @@ class Outbox:
                 log.exception("the outbox worker failed; it tries again in %.0f s", self.poll)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll)
+            await asyncio.sleep(GATHER)  # the wake-ups of a busy moment, served by one look
             self._wake.clear()
 
     async def stop(self, worker: asyncio.Task, grace: float) -> None:
