@@ -39,6 +39,7 @@ from bot.store.sessions import (
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+"""Messages in one transaction at most (SQLite allows 32,766 parameters in a statement)."""
 BUSY_RETRIES = (0.2, 0.5, 1.0)
 """Pauses before trying a locked database again (each try also waits SQLite's busy_timeout)."""
 
@@ -47,14 +48,13 @@ class DatabaseBusy(DatabaseError):
     """The database stayed locked: the messages were not processed (nothing half done)."""
 
 
-"""Messages in one transaction at most (SQLite allows 32,766 parameters in a statement)."""
-
-
 @dataclass(frozen=True)
 class Handled:
     replies: tuple[Reply, ...]
     session: Session
     duplicate: bool = False
+    failed: bool = False
+    """Nothing of the message was kept (a bug, logged): the replies are an apology."""
 
 
 @dataclass(frozen=True)
@@ -133,24 +133,22 @@ class Conversations:
     async def _process_retrying(self, batch: list[_Waiting]) -> list[Handled]:
         """A database locked by another program (a backup, a second process) is waited for,
         with growing pauses, then reported: the channels deliver the messages again."""
-        for delay in BUSY_RETRIES:
+        for delay in (*BUSY_RETRIES, None):
             try:
                 return await self._process(batch)
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
+                if delay is None:
+                    raise DatabaseBusy(
+                        f"the database {self.db.path} stayed locked; {len(batch)} messages "
+                        "were not processed and the channels will deliver them again (is "
+                        "another program writing to it? stop it, or give each process its "
+                        "own database)"
+                    ) from exc
                 log.warning("the database is busy (%s); trying again in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-        try:
-            return await self._process(batch)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            raise DatabaseBusy(
-                f"the database {self.db.path} stayed locked; {len(batch)} messages were not "
-                "processed and the channels will deliver them again (is another program "
-                "writing to it? stop it, or give each process its own database)"
-            ) from exc
+        raise AssertionError("unreachable")
 
     async def _process(self, batch: list[_Waiting]) -> list[Handled]:
         async with self.db.transaction(begin=False) as conn:
@@ -175,7 +173,7 @@ class Conversations:
                 if outcome is None:
                     failed.append(delivery)
                     apology = Reply(texts.FAILURE, lang=session.lang or "fr")
-                    results.append(Handled((apology,), session))
+                    results.append(Handled((apology,), session, failed=True))
                     continue
                 sessions[waiting.key] = outcome.session
                 if any(effect.kind == "erase" for effect in outcome.effects):

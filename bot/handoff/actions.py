@@ -19,6 +19,9 @@ MAX_REPLY = 2000
 """Characters of one mediator message (an SMS costs more beyond a few hundred)."""
 
 
+NOT_DONE = "Relais n'a pas pu le faire, à cause d'une erreur de son côté. Réessayez."
+
+
 class TicketError(ValueError):
     """The ticket cannot take this action now; the message says why, in French."""
 
@@ -63,6 +66,8 @@ async def reply(
         external_id=f"mediator:{external_id or uuid.uuid4().hex}",
         outbound=True,
     )
+    if handled.failed:
+        raise TicketError(NOT_DONE)
     if not handled.duplicate:
         await _audit(conversations, actor or name, "reply", ticket.code)
 
@@ -98,11 +103,13 @@ async def close(
     ticket = await _fresh(conversations, ticket)
     if not ticket.is_open:
         raise TicketError("Cette demande est déjà close.")
-    await conversations.handle(
+    handled = await conversations.handle(
         ticket.channel,
         ticket.user_id,
         TicketClosed(ticket.code, name),
         external_id=f"close:{ticket.code}",
         outbound=True,
     )
+    if handled.failed:
+        raise TicketError(NOT_DONE)
     await _audit(conversations, actor or name, "close", ticket.code)
