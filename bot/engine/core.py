@@ -41,8 +41,6 @@ CONSENT_KEY = "!consent"
 NOTE_KEY = "!note"
 LEAVE_KEY = "!leave"
 FEEDBACK_KEY = "!feedback"
-MAX_NOTE = 1000
-"""Characters of the resident's own words kept in a ticket's summary."""
 MAX_PASSING = 50
 """Nodes walked in one step at most; the checker refuses loops, this only guards bad data."""
 
@@ -638,7 +636,7 @@ class _Turn:
 
     def answer_note(self, event: Event) -> None:
         skip = self.pick(event, NOTE_KEY, [[self.tr.text(texts.NOTE_SKIP), texts.NOTE_SKIP]])
-        note = clean(event.text)[:MAX_NOTE] if isinstance(event, Text) and skip is None else ""
+        note = clean(event.text) if isinstance(event, Text) and skip is None else ""
         if skip is None and not note:
             self.s.pending = "note"
             self.say(texts.NOT_TEXT if isinstance(event, Media | Location) else texts.EMPTY_MESSAGE)
