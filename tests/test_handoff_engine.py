@@ -186,3 +186,14 @@ def test_any_other_answer_to_did_this_help_is_no_dead_end(amina: Resident) -> No
     replies = amina.send("Démarche")
     assert amina.effects == [] and amina.session.flow == "demarche"
     assert replies
+
+
+def test_none_of_these_places_gives_the_phone_line_and_the_way_on(amina: Resident) -> None:
+    amina.send("salut")
+    amina.send("1")
+    amina.send("aide")
+    amina.send("93200")
+    replies = amina.send("Aucun de ces lieux")
+    assert "3230" in replies[0].text
+    assert replies[-1].text == "Pour continuer, écrivez MENU."
+    assert amina.effects == [] and amina.session.pending is None

@@ -224,6 +224,7 @@ class _Turn:
         """Back to the main menu; a first message naming a menu choice goes straight there."""
         s = self.s
         s.back, s.path, s.vars, s.misses, s.pending = [], [], {}, 0, None
+        s.offered, s.place = [], []
         main = self.flows.flows[self.flows.main]
         menu = main.nodes[main.start]
         if text and isinstance(menu, Question):
@@ -579,7 +580,13 @@ class _Turn:
             return
         if self.s.place:
             self.say(texts.NOT_RECEIVING)
-        self.handoff_end()
+            self.handoff_end()
+            return
+        # No place: none of those offered suited, or none is known near (the cards' fallback
+        # gave the phone line already).
+        if self.s.offered and self.topic() in PHONE_LINES:
+            self.say(PHONE_LINES[self.topic()])
+        self.say(texts.CONTINUE)
 
     def ask_place(self) -> None:
         names = tuple(name for _, name, _ in self.s.offered)
