@@ -141,6 +141,9 @@ def test_rtl_replies_isolate_numbers_and_links() -> None:
     assert f"{LRI}3230{PDI}" in shown and f"{LRI}https://www.caf.fr{PDI}" in shown
     assert for_display("Appelez le 3230", "fr") == "Appelez le 3230"
     assert f"{LRI}caf.fr{PDI}" in for_display("افتح caf.fr", "ar")
+    accented = for_display("وسيط رقمي (médiateur numérique)، الرمز R-7K3F", "ar")
+    assert f"{LRI}médiateur numérique{PDI}" in accented, "a French name stays in one piece"
+    assert f"{LRI}R-7K3F{PDI}" in accented, "a ticket code too"
 
 
 def test_simulator_marks_arabic_replies_right_to_left(db_path: Path) -> None:

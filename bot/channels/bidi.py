@@ -21,7 +21,7 @@ _LTR_RUN = re.compile(
     r"|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?"  # site names: caf.fr, ameli.fr
     r"|\b[A-Z]-[A-Z0-9]{4,6}\b"  # ticket codes: R-7K3F
     r"|\+?\d[\d\u00a0 .:/-]*\d|\d"  # numbers, phone numbers, dates, times
-    r"|[A-Za-z][A-Za-z'’ -]*[A-Za-z]"  # French or English words
+    r"|[A-Za-zÀ-ÖØ-öø-ÿŒœ][A-Za-zÀ-ÖØ-öø-ÿŒœ'’ -]*[A-Za-zÀ-ÖØ-öø-ÿŒœ]"  # French words
 )
 
 
