@@ -60,6 +60,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "listen", None):
         os.environ["RELAIS_LISTEN"] = args.listen
         settings = replace(settings, listen=load_settings().listen)
+    if args.command == "chat" and not os.environ.get("RELAIS_LOG_LEVEL"):
+        settings = replace(settings, log_level="WARNING")  # the terminal shows the conversation
     return settings
 
 
