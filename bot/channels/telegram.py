@@ -137,10 +137,7 @@ class TelegramChannel:
             await self.on_ticket_button(update)
             return
         await self.process(update, parse_callback(query.data))
-        try:
-            await query.answer()
-        except (BadRequest, NetworkError):
-            log.info("a button press could not be acknowledged (it was too old)")
+        await self._answer(query)
 
     async def process(self, update: Update, event: Event) -> None:
         """Process durably; the replies are queued in the same transaction and sent by the
@@ -318,7 +315,8 @@ class TelegramChannel:
         except actions.TicketError as exc:
             await self._answer(query, str(exc))
 
-    async def _answer(self, query, text: str) -> None:
+    async def _answer(self, query, text: str | None = None) -> None:
+        """Stops the spinner on the pressed button (with a short notice in groups)."""
         try:
             await query.answer(text)
         except (BadRequest, NetworkError):
