@@ -28,6 +28,35 @@ PASSWORD = "un mot de passe solide"
 A_LOGIN, B_LOGIN = "marie@asso-a.fr", "paul@asso-b.fr"
 
 
+async def waiting_ticket(
+    relais,
+    org: int,
+    *,
+    age: float = 60,
+    user: str = "+33612345678",
+    summary: str = "Sujet",
+    place_name: str = "France Services de Saint-Denis",
+) -> Ticket:
+    """A ticket of `org` opened `age` seconds ago for a resident on SMS who is waiting for a
+    mediator (their conversation knows the ticket, as after a real hand-off)."""
+    await relais.conversations.handle("sms", user, Text("Bonjour"))
+    async with relais.db.transaction() as conn:
+        ticket = await tickets.open_ticket(
+            conn,
+            organisation_id=org,
+            place="test:1",
+            place_name=place_name,
+            channel="sms",
+            user_id=user,
+            lang="ar",
+            topic="caf",
+            summary=summary,
+            now=time.time() - age,
+        )
+    await relais.conversations.handle("sms", user, TicketOpened(ticket.code))
+    return ticket
+
+
 @dataclass
 class World:
     relais: Relais
@@ -45,25 +74,7 @@ class World:
     async def ticket(
         self, org: int, *, age: float = 60, user: str = "+33612345678", summary: str = "Sujet"
     ) -> Ticket:
-        """A ticket of `org` opened `age` seconds ago for a resident on SMS who is waiting
-        for a mediator (their conversation knows the ticket, as after a real hand-off)."""
-        conversations = self.relais.conversations
-        await conversations.handle("sms", user, Text("Bonjour"))
-        async with self.relais.db.transaction() as conn:
-            ticket = await tickets.open_ticket(
-                conn,
-                organisation_id=org,
-                place="test:1",
-                place_name="France Services de Saint-Denis",
-                channel="sms",
-                user_id=user,
-                lang="ar",
-                topic="caf",
-                summary=summary,
-                now=time.time() - age,
-            )
-        await conversations.handle("sms", user, TicketOpened(ticket.code))
-        return ticket
+        return await waiting_ticket(self.relais, org, age=age, user=user, summary=summary)
 
     async def rows(self, sql: str, *params: object) -> list[tuple]:
         return list(await self.relais.db.conn.execute_fetchall(sql, params))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +13,9 @@ import pytest
 
 from bot.app import start
 from bot.config import Settings
-from bot.engine import Text, TicketOpened
-from bot.handoff import tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from tests.conftest import TESTS, start_serve
+from tests.test_inbox import waiting_ticket
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,21 +47,14 @@ async def prepare(db_path: Path) -> tuple[str, str]:
             (3600, "+33600000001", "Sujet : ameli"),
             (720, "+33600000002", SUMMARY),
         ):
-            await relais.conversations.handle("sms", user, Text("Bonjour"))
-            async with relais.db.transaction() as conn:
-                ticket = await tickets.open_ticket(
-                    conn,
-                    organisation_id=org.id,
-                    place="test:1",
-                    place_name="France Services de Bobigny",
-                    channel="sms",
-                    user_id=user,
-                    lang="ar",
-                    topic="caf",
-                    summary=summary,
-                    now=time.time() - age,
-                )
-            await relais.conversations.handle("sms", user, TicketOpened(ticket.code))
+            ticket = await waiting_ticket(
+                relais,
+                org.id,
+                age=age,
+                user=user,
+                summary=summary,
+                place_name="France Services de Bobigny",
+            )
             codes.append(ticket.code)
         return codes[0], codes[1]
     finally:
