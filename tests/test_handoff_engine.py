@@ -6,7 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine import Button, Engine, MediatorSaid, Session, Text, TicketClosed, TicketOpened
+from bot.engine import (
+    Button,
+    Engine,
+    Media,
+    MediatorSaid,
+    Session,
+    Text,
+    TicketClosed,
+    TicketOpened,
+)
 from bot.places import PlaceIndex
 from bot.places.model import Place
 from tests.conftest import NOON
@@ -197,3 +206,15 @@ def test_none_of_these_places_gives_the_phone_line_and_the_way_on(amina: Residen
     assert "3230" in replies[0].text
     assert replies[-1].text == "Pour continuer, écrivez MENU."
     assert amina.effects == [] and amina.session.pending is None
+
+
+def test_while_writing_the_note_an_old_button_or_a_photo_gets_the_right_words(
+    amina: Resident,
+) -> None:
+    amina.to_consent()
+    amina.send("oui")
+    stale = amina.send(Button("menu/accueil", 0))
+    assert stale[0].text.startswith("Ce bouton vient d'un ancien message")
+    photo = amina.send(Media())
+    assert photo[0].text.startswith("Je ne peux lire que les messages écrits")
+    assert amina.session.pending == "note" and amina.effects == []

@@ -646,7 +646,10 @@ class _Turn:
         note = clean(event.text) if isinstance(event, Text) and skip is None else ""
         if skip is None and not note:
             self.s.pending = "note"
-            self.say(texts.NOT_TEXT if isinstance(event, Media | Location) else texts.EMPTY_MESSAGE)
+            if isinstance(event, Button):
+                self.say(texts.STALE_BUTTON)
+            else:
+                self.say(texts.EMPTY_MESSAGE if isinstance(event, Text) else texts.NOT_TEXT)
             self.ask_note()
             return
         self.effects.append(Effect("handoff", self.handoff_data(note)))
