@@ -9,6 +9,7 @@ import pytest
 from bot.engine import (
     Button,
     Engine,
+    Location,
     Media,
     MediatorSaid,
     Session,
@@ -134,12 +135,16 @@ def test_a_place_nobody_answers_for_gets_no_consent_question(engine: Engine) -> 
     assert nobody.session.pending is None and nobody.effects == []
 
 
-def test_another_postal_code_while_picking_searches_again(amina: Resident) -> None:
+def test_another_postal_code_or_location_while_picking_searches_again(
+    amina: Resident,
+) -> None:
     amina.send("salut")
     amina.send("aide")
     amina.send("75010")
     replies = amina.send("93200")
     assert replies[-1].choices[0] == "Maison de Saint-Denis"
+    replies = amina.send(Location(48.92, 2.34))
+    assert replies[-1].choices[0] == "Espace Pleyel", "the nearest to the shared location"
 
 
 def test_while_relayed_words_go_to_the_mediator_not_the_flows(amina: Resident) -> None:

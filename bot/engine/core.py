@@ -600,7 +600,11 @@ class _Turn:
         options.append([self.tr.text(texts.PLACE_NONE), texts.PLACE_NONE])
         picked = self.pick(event, PLACE_KEY, options)
         if picked is None:
-            where = self.engine.places.resolve(event.text) if isinstance(event, Text) else None
+            where = None  # another postal code, town or shared location: search again
+            if isinstance(event, Text):
+                where = self.engine.places.resolve(event.text)
+            elif isinstance(event, Location):
+                where = self.engine.places.at(event.lat, event.lon)
             if where is not None and self.show_places(where):
                 return
             s.pending = "place"
