@@ -165,6 +165,9 @@ async def test_sms_in_arabic_to_a_french_summary_and_answers_from_telegram(world
     assert under["text"] == f"{code}, la personne écrit :\nشكرا، سآتي"
     assert under["reply_parameters"]["message_id"] == await first_post_id(world, code)
 
+    ticket = await tickets.ticket_by_code(world.relais.db.conn, code)
+    assert (ticket.status, ticket.claimed_by) == ("claimed", "Amina")
+
     # The web inbox: the same French summary, the whole conversation, and a reply box.
     assert (await sign_in(world.client, "awa@fs93.fr", "un mot de passe solide")).status_code == 303
     page = await world.client.get(f"/mediateurs/demandes/{code}")

@@ -467,6 +467,8 @@ async def test_replying_queues_the_message_and_shows_it(world: World) -> None:
     assert "Bonjour, venez mardi à 14 h. en cours d'envoi" in words
     queued = await world.rows("SELECT channel, user_id FROM outbox WHERE ticket_message_id > 0")
     assert queued == [("sms", ticket.user_id)]
+    taken = await world.rows("SELECT status, claimed_by FROM tickets WHERE id = ?", ticket.id)
+    assert taken == [("claimed", "Marie")], "answering takes the ticket: the others see who"
 
 
 async def test_claiming_then_closing_takes_the_ticket_off_the_list(world: World) -> None:

@@ -77,6 +77,11 @@ class Relay:
             )
         elif effect.kind == "said":
             if data["delivered"]:
+                if ticket.status == "open":  # answering is taking it: the others see who
+                    await conn.execute(
+                        "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
+                        (data["name"], ticket.id),
+                    )
                 message_id = await tickets.add_message(
                     conn,
                     ticket.id,
