@@ -145,6 +145,9 @@ def test_a_mediator_handles_a_ticket_on_a_phone(server: tuple[str, str, str]) ->
             cards.first.tap()
             expect(page.get_by_role("heading", name=f"Demande {code}")).to_be_visible()
             expect(page.locator(".summary")).to_contain_text("« لا أستطيع الدخول »")
+            page.get_by_role("button", name="Je prends").tap()
+            expect(page.get_by_role("status")).to_contain_text("Vous avez pris cette demande.")
+            expect(page.locator(".facts")).to_contain_text("pris en charge par Samia")
             page.get_by_label("Votre message à la personne").fill(REPLY)
             page.get_by_role("button", name="Envoyer").tap()
             last = page.locator("#dernier")
@@ -155,9 +158,6 @@ def test_a_mediator_handles_a_ticket_on_a_phone(server: tuple[str, str, str]) ->
             fits_the_screen(page, "ticket page", ticket_shot)
             big_enough(page, "ticket page", ticket_shot)
 
-            page.get_by_role("button", name="Je prends").tap()
-            expect(page.get_by_role("status")).to_contain_text("Vous avez pris cette demande.")
-            expect(page.locator(".facts")).to_contain_text("pris en charge par Samia")
             page.get_by_role("button", name="Clore", exact=True).tap()
             page.get_by_role("button", name="Oui, clore").tap()
 
