@@ -51,11 +51,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from webhooks import (  # noqa: E402
-    BOT_TOKEN,
     PUBLIC,
     SECRET,
     SID,
     TOKEN,
+    channel_env,
     cpu_seconds,
     free_port,
     healthz_rate,
@@ -723,13 +723,7 @@ def main() -> int:
             "RELAIS_DB": str(args.live_db),
             "RELAIS_LOG_LEVEL": "WARNING",
             "RELAIS_LISTEN": f"127.0.0.1:{port}",
-            "RELAIS_PUBLIC_URL": PUBLIC,
-            "RELAIS_TWILIO_ACCOUNT_SID": SID,
-            "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
-            "RELAIS_TWILIO_SENDER": "+33700000000",
-            "RELAIS_TELEGRAM_TOKEN": BOT_TOKEN,
-            "RELAIS_TELEGRAM_SECRET": SECRET,
-            "RELAIS_TELEGRAM_API_URL": api.base_url,
+            **channel_env(api.base_url),
         }
         log_path = folder / "serve.log"
         with open(log_path, "w") as log:

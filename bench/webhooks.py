@@ -109,6 +109,19 @@ async def resident(
             results.errors.append(status)
 
 
+def channel_env(telegram_api_url: str) -> dict[str, str]:
+    """Both channels of `relais serve`, with the test credentials the scripts sign with."""
+    return {
+        "RELAIS_PUBLIC_URL": PUBLIC,
+        "RELAIS_TWILIO_ACCOUNT_SID": SID,
+        "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
+        "RELAIS_TWILIO_SENDER": "+33700000000",
+        "RELAIS_TELEGRAM_TOKEN": BOT_TOKEN,
+        "RELAIS_TELEGRAM_SECRET": SECRET,
+        "RELAIS_TELEGRAM_API_URL": telegram_api_url,
+    }
+
+
 def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
     """Until `relais serve` answers its health check; exits the script if it never does."""
     deadline = time.monotonic() + seconds
@@ -189,17 +202,7 @@ def main() -> None:
     api_url = f"http://127.0.0.1:{api.stdout.readline().strip()}"
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = {
-            **os.environ,
-            "RELAIS_LOG_LEVEL": "ERROR",
-            "RELAIS_PUBLIC_URL": PUBLIC,
-            "RELAIS_TWILIO_ACCOUNT_SID": SID,
-            "RELAIS_TWILIO_AUTH_TOKEN": TOKEN,
-            "RELAIS_TWILIO_SENDER": "+33700000000",
-            "RELAIS_TELEGRAM_TOKEN": BOT_TOKEN,
-            "RELAIS_TELEGRAM_SECRET": SECRET,
-            "RELAIS_TELEGRAM_API_URL": api_url,
-        }
+        env = {**os.environ, "RELAIS_LOG_LEVEL": "ERROR", **channel_env(api_url)}
         command = [sys.executable, "-m", "bot.cli", "serve", "--db", f"{folder}/bench.db"]
         server = subprocess.Popen([*command, "--listen", f"127.0.0.1:{port}"], env=env)
         try:

@@ -13,9 +13,10 @@ import pytest
 
 from bot.app import start
 from bot.config import Settings
-from bot.engine import Engine, Session, Text
+from bot.engine import Engine, Reply, Session, Text
 from bot.handoff import audit, tickets
 from bot.handoff.mediators import set_organisation
+from bot.outbox import enqueue, replies_payload
 from bot.privacy.masking import MASK, mask
 from bot.privacy.retention import ANONYMISED, Retention, purge
 from tests.conftest import NOON, relais_command
@@ -250,3 +251,17 @@ def test_rate_limit_is_configurable(engine) -> None:
     strict = replace(engine, rate_limit=2)
     outcomes = talk(strict, "menu", "menu", "menu", gap=1)
     assert "beaucoup de messages" in outcomes[2].replies[0].text
+
+
+async def test_erasure_drops_what_was_queued_for_the_person_even_without_a_ticket(
+    relais,
+) -> None:
+    who = "+33600000009"
+    await relais.conversations.handle("sms", who, Text("bonjour"))
+    async with relais.db.transaction() as conn:
+        await enqueue(conn, "sms", who, replies_payload([Reply("un rappel")]), time.time())
+        await enqueue(conn, "sms", "+33600000010", replies_payload([Reply("autre")]), time.time())
+    await relais.conversations.handle("sms", who, Text("oubli"))
+    await relais.conversations.handle("sms", who, Text("1"))
+    left = await relais.db.conn.execute_fetchall("SELECT user_id FROM outbox")
+    assert [u for (u,) in left] == ["+33600000010"], "another person's messages stay"

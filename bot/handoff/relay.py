@@ -166,17 +166,17 @@ class Relay:
             await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
 
     async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
-        """The person's erasure reaches their tickets: what they said goes, the ticket stays
-        (closed, without content) so the mediators know what happened."""
+        """The person's erasure reaches what is queued for them and their tickets: what they
+        said goes, the ticket stays (closed, without content) so the mediators know."""
+        await conn.execute(
+            "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
+        )
         for ticket in await tickets.tickets_of(conn, channel, user_id):
             await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
             await conn.execute(
                 "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
                 "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
                 (ERASED, now, now, ticket.id),
-            )
-            await conn.execute(
-                "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
             )
             note = "La personne a effacé ses données : la demande est close."
             await tickets.add_message(conn, ticket.id, "relais", note, now)
