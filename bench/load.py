@@ -72,7 +72,7 @@ from bot.handoff.mediators import add_mediator, set_organisation  # noqa: E402
 from bot.store import open_database  # noqa: E402
 from tests.fakes.telegram_api import BOT_USER, FakeBotApi  # noqa: E402
 
-PLACES_CSV = Path("/work/shared/data/lieux/france-services-2022-12-01.csv")
+PLACES_CSV = Path(__file__).resolve().parents[1] / "tests/data/lieux/france-services-2022-12-01.csv"
 POSTAL_CODE = "93200"
 """The organisation covers the places Relais offers near this postal code."""
 SAINT_DENIS = "@48.9356,2.3539"

@@ -1,6 +1,6 @@
 """Benchmark of the places: import and nearest-places query on 20,000 places.
 
-The real open data files (../shared/data/lieux/) are repeated with shifted coordinates and
+The real open data files (tests/data/lieux/) are repeated with shifted coordinates and
 ids until there are 20,000 rows, imported into a file-backed SQLite database, then queried
 from random points near the places. Prints figures; it is not a test.
 
@@ -30,7 +30,7 @@ from bot.places.importer import import_source
 from bot.places.search import TOPICS, PlaceIndex
 from bot.store import open_database
 
-DATA = Path(__file__).resolve().parents[2] / "shared/data/lieux"
+DATA = Path(__file__).resolve().parents[1] / "tests/data/lieux"
 JSON_FILES = ("ile-de-france-2022.json", "provence-alpes-cote-d-azur-2023.json")
 FS_FILE = "france-services-2022-12-01.csv"
 

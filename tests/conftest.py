@@ -122,8 +122,10 @@ def bot_api():
     fake.stop()
 
 
-FRANCE_SERVICES = TESTS.parent.parent / "shared/data/lieux/france-services-2022-12-01.csv"
-"""The real France Services list, read in place."""
+OPEN_DATA = TESTS / "data/lieux"
+"""Real open data of help places, copied into the repository (see its README)."""
+FRANCE_SERVICES = OPEN_DATA / "france-services-2022-12-01.csv"
+"""The real France Services list."""
 
 
 async def load_france_services(conversations) -> None:

@@ -70,7 +70,7 @@ from bot.text import clean
 from bot.web import auth
 from bot.web.app import MAX_BODY, TELEGRAM_PATH, TWILIO_PATH, create_app
 from bot.web.inbox import LOGIN_COOKIE, SESSION_COOKIE
-from tests.conftest import FIXTURE_FLOWS, FRANCE_SERVICES, NOON, TESTS, load_france_services
+from tests.conftest import FIXTURE_FLOWS, NOON, TESTS, load_france_services
 from tests.test_channel_telegram import SECRET
 from tests.test_channel_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.test_channel_twilio import PUBLIC, SID
@@ -105,9 +105,6 @@ def fuzz(examples: int):
     )
 
 
-needs_places = pytest.mark.skipif(
-    not FRANCE_SERVICES.is_file(), reason=f"open data not found: {FRANCE_SERVICES}"
-)
 SAINT_DENIS = "france-services:668"
 GROUP = -1001234567890
 """The Telegram group of the organisation that answers for Saint-Denis."""
@@ -462,7 +459,6 @@ def twilio_world(loop: Loop, folder: Path):
     return relais, client
 
 
-@needs_places
 def test_unsigned_or_forged_twilio_webhooks_are_refused(tmp_path: Path) -> None:
     with Loop() as loop, error_log() as errors:
         relais, client = twilio_world(loop, tmp_path)
@@ -502,7 +498,6 @@ def test_unsigned_or_forged_twilio_webhooks_are_refused(tmp_path: Path) -> None:
         one()
 
 
-@needs_places
 def test_signed_twilio_webhooks_get_valid_twiml_or_a_clear_refusal(tmp_path: Path) -> None:
     with Loop() as loop, error_log() as errors:
         relais, client = twilio_world(loop, tmp_path)
@@ -552,7 +547,6 @@ METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW")
 PATHS = ("/", "/healthz", TWILIO_PATH, TELEGRAM_PATH, "/mediateurs", "/mediateurs/demandes/x")
 
 
-@needs_places
 def test_any_method_and_path_gets_no_server_error(tmp_path: Path) -> None:
     with Loop() as loop, error_log() as errors:
         relais, client = twilio_world(loop, tmp_path)
@@ -694,7 +688,6 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
     )
 
 
-@needs_places
 def test_telegram_webhook_answers_200_or_400_to_anything(tmp_path: Path, bot_api) -> None:
     with Loop() as loop, error_log() as errors:
         relais, client, outbox, posts, ticket_ids = telegram_world(loop, tmp_path, bot_api)
@@ -1666,12 +1659,10 @@ def conversations_test(tmp_path: Path, examples: int, rush: bool) -> None:
     assert sum(opened), "no ticket was ever opened: HANDOFF_WALK no longer reaches a mediator"
 
 
-@needs_places
 def test_conversations_stay_consistent_whatever_the_order(tmp_path: Path) -> None:
     conversations_test(tmp_path, 60, rush=False)
 
 
-@needs_places
 def test_conversations_stay_consistent_when_mediators_act_at_once(tmp_path: Path) -> None:
     conversations_test(tmp_path, 60, rush=True)
 
@@ -1755,7 +1746,6 @@ FOUND_TELEGRAM_BODIES = {
 }
 
 
-@needs_places
 def test_telegram_bodies_found_by_fuzzing(tmp_path: Path, bot_api) -> None:
     """With the right secret: 200 or 400, never 500 (all at once: one world to set up)."""
     with Loop() as loop:
@@ -1768,7 +1758,6 @@ def test_telegram_bodies_found_by_fuzzing(tmp_path: Path, bot_api) -> None:
     assert all(status in (200, 400) for status in statuses.values()), statuses
 
 
-@needs_places
 def test_a_claim_slower_than_a_close_found_by_fuzzing(tmp_path: Path) -> None:
     """A mediator claims a ticket while another closes it; the claim read the ticket (open)
     but reaches its write transaction after the close committed (HeldDoor makes it so). It

@@ -10,8 +10,9 @@ import pytest
 
 from bot.config import Settings
 from bot.places import cli
+from tests.conftest import OPEN_DATA
 
-DATA = Path(__file__).parents[2] / "shared/data/lieux"
+DATA = OPEN_DATA
 FIXTURES = Path(__file__).parent / "fixtures" / "places"
 
 
@@ -113,7 +114,6 @@ def test_near_with_empty_database_gives_the_fallback(db_path, capsys) -> None:
     assert "3230" in out["fallback"]
 
 
-@pytest.mark.skipif(not (DATA / "ile-de-france-2022.json").is_file(), reason="no open data")
 def test_near_on_real_data(db_path, capsys) -> None:
     for name in ("ile-de-france-2022.json", "provence-alpes-cote-d-azur-2023.json"):
         assert relais("places", "import", str(DATA / name), db=db_path) == 0

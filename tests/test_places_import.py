@@ -17,15 +17,15 @@ from bot.places.model import OUTILS as OUTILS_NUMERIQUES
 from bot.places.readers import PlacesSourceError
 from bot.places.search import PlaceIndex
 from bot.store import open_database
+from tests.conftest import OPEN_DATA
 
-DATA = Path(__file__).parents[2] / "shared/data/lieux"
+DATA = OPEN_DATA
 FIXTURES = Path(__file__).parent / "fixtures" / "places"
 IDF = DATA / "ile-de-france-2022.json"
 PACA = DATA / "provence-alpes-cote-d-azur-2023.json"
 FS = DATA / "france-services-2022-12-01.csv"
 EXAMPLE = DATA / "schema-exemple-valide.csv"
 
-needs_data = pytest.mark.skipif(not FS.is_file(), reason=f"open data not found in {DATA}")
 
 
 @pytest.fixture
@@ -40,7 +40,6 @@ async def _places(db) -> dict[str, object]:
     return {p.source_id: p for p in index.places}
 
 
-@needs_data
 async def test_ile_de_france_2022_legacy_vocabulary(db, tmp_path) -> None:
     report = await import_source(db, str(IDF), report_path=tmp_path / "report.csv")
     assert report.format == "standard"
@@ -65,7 +64,6 @@ async def test_ile_de_france_2022_legacy_vocabulary(db, tmp_path) -> None:
     assert all(",kept,hours not understood" in line for line in lines[1:])
 
 
-@needs_data
 async def test_paca_2023_rows_without_coordinates_are_skipped_with_reason(db, tmp_path) -> None:
     report = await import_source(db, str(PACA), report_path=tmp_path / "report.jsonl")
     assert (report.read, report.imported) == (646, 642)
@@ -85,7 +83,6 @@ async def test_paca_2023_rows_without_coordinates_are_skipped_with_reason(db, tm
     assert sum(FRANCE_SERVICES in p.programmes for p in places.values()) == 206
 
 
-@needs_data
 async def test_france_services_2022_fast_and_converted(db) -> None:
     started = time.perf_counter()
     report = await import_source(db, str(FS))
@@ -106,7 +103,6 @@ async def test_france_services_2022_fast_and_converted(db) -> None:
     assert "mardi 09:00-13:00-/3:00-16:00" in typo.raw_hours
 
 
-@needs_data
 async def test_schema_example_is_valid(db) -> None:
     report = await import_source(db, str(EXAMPLE))
     assert (report.read, report.imported) == (1, 1)
@@ -119,7 +115,6 @@ async def test_schema_example_is_valid(db) -> None:
     assert place.mobile is True
 
 
-@needs_data
 async def test_reimport_is_idempotent(db) -> None:
     await import_source(db, str(FS))
     again = await import_source(db, str(FS))

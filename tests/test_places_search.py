@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +14,12 @@ from bot.places.hours import PARIS, Schedule, Status
 from bot.places.model import DEMARCHES, FRANCE_SERVICES, PARENTALITE, Place
 from bot.places.search import Ranked
 from bot.store import open_database
+from tests.conftest import OPEN_DATA
 
-DATA = Path(__file__).parents[2] / "shared/data/lieux"
+DATA = OPEN_DATA
 FILES = ("ile-de-france-2022.json", "provence-alpes-cote-d-azur-2023.json")
 FS = "france-services-2022-12-01.csv"
 
-pytestmark = pytest.mark.skipif(not (DATA / FS).is_file(), reason=f"no open data in {DATA}")
 
 THURSDAY_10 = datetime(2026, 11, 12, 10, 0, tzinfo=PARIS)
 ARMISTICE_10 = datetime(2026, 11, 11, 10, 0, tzinfo=PARIS)
