@@ -15,6 +15,12 @@ from bot.flows import load_flows
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
 from bot.places import PlaceIndex
+from bot.reminders.deadlines import (
+    DeadlineError,
+    check_against_flows,
+    deadlines_path,
+    read_deadlines,
+)
 from bot.store import Database, open_database
 from bot.window import Window
 
@@ -65,9 +71,15 @@ class Relais:
 
 def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine:
     flows = load_flows(list(settings.flows) or None)
+    path = deadlines_path(settings.flows)
+    deadlines = read_deadlines(path) if path else None
+    problems = check_against_flows(deadlines, flows) if deadlines else []
+    if problems:
+        raise DeadlineError(f"{path}: " + "; ".join(problems))
     return Engine(
         flows,
         Catalogs(),
+        deadlines=deadlines,
         idle_after=settings.idle_after,
         places=places,
         rate_limit=settings.rate_limit,

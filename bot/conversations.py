@@ -27,6 +27,7 @@ from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue, replies_payload
+from bot.reminders.store import forget as forget_reminders
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
@@ -270,7 +271,10 @@ class Conversations:
             session = await load_session(conn, channel, user_id)
             if session.stopped != stopped:
                 session.stopped = stopped
-                await save_session(conn, channel, user_id, session, datetime.now(UTC).timestamp())
+                if stopped:  # a STOP ends the reminders too, at once
+                    session.reminders = {}
+                    await forget_reminders(conn, channel, user_id)
+                await save_session(conn, channel, user_id, session, self.clock())
         log.info("%s user %s messages", channel, "stopped" if stopped else "accepts")
 
     async def peek(self, channel: str, user_id: str) -> Session:

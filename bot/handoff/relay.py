@@ -18,7 +18,10 @@ from bot.flows import FlowSet
 from bot.handoff import tickets
 from bot.handoff.mediators import covered_places, organisation, organisation_for_place
 from bot.handoff.summary import summarise
+from bot import window
 from bot.outbox import CHAT, enqueue
+from bot.reminders import store as reminder_store
+from bot.reminders.effects import reminder_effect
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,9 @@ class Relay:
             return await self.open(conn, channel, user_id, data, now)
         if effect.kind == "erase":
             await self.erase(conn, channel, user_id, now)
+            return Applied()
+        if effect.kind in ("remind", "unremind", "stop"):
+            await reminder_effect(conn, channel, user_id, effect, now)
             return Applied()
         if effect.kind not in ("relay", "said", "closed", "leave", "feedback"):
             return Applied()
@@ -171,6 +177,8 @@ class Relay:
         await conn.execute(
             "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
         )
+        await reminder_store.forget(conn, channel, user_id)
+        await window.forget(conn, channel, user_id)
         for ticket in await tickets.tickets_of(conn, channel, user_id):
             await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
             await conn.execute(
