@@ -79,12 +79,13 @@ def available(turn: _Turn) -> bool:
 
 
 def due(turn: _Turn, event: ReminderDue) -> None:
-    """Say the reminder, with "C'est fait" / "Aidez-moi" (the person's last visit unchanged)."""
+    """Say the reminder, with "C'est fait" / "Aidez-moi"."""
     s, deadline = turn.s, turn.engine.deadlines and turn.engine.deadlines.get(event.purpose)
     if s.is_new or s.stopped or deadline is None or event.purpose not in s.reminders:
         turn.effects.append(Effect("unremind", {"purpose": event.purpose}))
         return
     text = turn.tr.text(DUE[event.purpose]).format(closes=deadline.closes)
+    s.last_seen = turn.now.timestamp()  # the answer continues this, not a visit after weeks
     if s.ticket:  # with a mediator: no question that would catch their next message
         turn.add(text)
         return

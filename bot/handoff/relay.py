@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
+from bot import window
 from bot.engine import Effect, Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
 from bot.handoff.mediators import covered_places, organisation, organisation_for_place
 from bot.handoff.summary import summarise
-from bot import window
 from bot.outbox import CHAT, enqueue
 from bot.reminders import store as reminder_store
 from bot.reminders.effects import reminder_effect

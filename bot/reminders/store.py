@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import aiosqlite
 
 
-
 @dataclass(frozen=True)
 class Reminder:
     id: int
