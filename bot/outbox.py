@@ -23,7 +23,7 @@ from bot.engine import PlaceView, Reply
 from bot.handoff.tickets import set_delivery
 from bot.store import Database
 from bot.store.sessions import load_session
-from bot.window import HELD, WAITING, Window
+from bot.window import HELD, WAITING, Window, tell_desk
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,9 @@ class Outbox:
                 await conn.execute(
                     "UPDATE outbox SET next_at = ?, error = ? WHERE id = ?", (HELD, error, row.id)
                 )
+                if row.ticket_message_id is not None:
+                    await tell_desk(conn, row.ticket_message_id, f"votre message est {error}.", now)
+                    self.wake()
             else:
                 await conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
             if row.ticket_message_id is not None:

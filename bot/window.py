@@ -73,11 +73,18 @@ async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: floa
         "MAX(last_inbound, excluded.last_inbound), template_at = NULL, template_lang = ''",
         (channel, user_id, now),
     )
+    rows = await conn.execute_fetchall(
+        "SELECT ticket_message_id FROM outbox WHERE channel = ? AND user_id = ? "
+        "AND next_at >= ? AND ticket_message_id IS NOT NULL",
+        (channel, user_id, HELD),
+    )
     held = await conn.execute(
         "UPDATE outbox SET next_at = ?, error = '' WHERE channel = ? AND user_id = ? "
         "AND next_at >= ?",
         (now, channel, user_id, HELD),
     )
+    if rows:
+        await tell_desk(conn, rows[0][0], "la personne a répondu : vos messages partent.", now)
     if held.rowcount:
         await conn.execute(
             "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
@@ -91,6 +98,20 @@ async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None
     await conn.execute(
         "DELETE FROM channel_windows WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
+
+
+async def tell_desk(conn: aiosqlite.Connection, message_id: int, note: str, now: float) -> None:
+    """A line about a mediator's message under its ticket's post in the mediators' Telegram
+    chat (when the organisation has one)."""
+    from bot.handoff.relay import post_to_chat  # (relay uses this module)
+
+    rows = await conn.execute_fetchall(
+        "SELECT t.id, t.code FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id "
+        "WHERE m.id = ?",
+        (message_id,),
+    )
+    if rows:
+        await post_to_chat(conn, rows[0][0], f"{rows[0][1]} (WhatsApp) : {note}", now)
 
 
 def pick_template(templates: dict[str, str], lang: str) -> tuple[str, str] | None:

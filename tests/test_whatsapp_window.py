@@ -4,6 +4,7 @@ Time is the service's clock (`Conversations.clock`), moved by the test."""
 
 from __future__ import annotations
 
+import json
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -31,6 +32,8 @@ PUBLIC = "http://127.0.0.1:9"
 HX_FR, HX_EN = "HX" + "f" * 32, "HX" + "e" * 32
 PASSWORD = "un mot de passe solide"
 HOUR = 3600.0
+DESK = -1001234
+"""The organisation's Telegram chat (the mediators' desk): its posts stay queued here."""
 
 
 @dataclass
@@ -82,6 +85,13 @@ class World:
         await self.relais.conversations.handle("whatsapp", user, TicketOpened(ticket.code))
         return ticket
 
+    async def desk(self) -> list[str]:
+        """The lines posted to the mediators' Telegram chat, in order."""
+        rows = await self.relais.db.conn.execute_fetchall(
+            "SELECT payload FROM outbox WHERE channel = 'telegram-chat' ORDER BY id"
+        )
+        return [json.loads(row[0])["text"] for row in rows]
+
     async def page(self, ticket: tickets.Ticket) -> str:
         return text_of((await self.http.get(f"/mediateurs/demandes/{ticket.code}")).text)
 
@@ -118,7 +128,7 @@ async def world(tmp_path: Path, fake_twilio: FakeTwilioApi) -> AsyncIterator[Wor
         templates={"fr": HX_FR, "en": HX_EN},
     )
     relais = await start(Settings(db=str(tmp_path / "r.db"), public_url=PUBLIC, twilio=twilio))
-    org = await set_organisation(relais.db, "Association A")
+    org = await set_organisation(relais.db, "Association A", telegram_chat=DESK)
     await add_mediator(relais.db, "marie@asso-a.fr", "Marie", "Association A", PASSWORD)
     sender = TwilioSender(twilio, relais.conversations, public_url=PUBLIC)
     outbox = Outbox(relais.db, sender.senders(), windows=sender.windows())
@@ -156,6 +166,9 @@ async def test_after_25_hours_the_template_goes_then_the_answers_in_order(world:
     assert "Bonjour, venez mardi à 14 h. en attente de réponse de la personne" in page
     assert "Apportez votre titre de séjour. en attente de réponse de la personne" in page
     assert "Fenêtre WhatsApp fermée : en attente de réponse de la personne" in page
+    desk = await world.desk()
+    held = f"{ticket.code} (WhatsApp) : votre message est hors de la fenêtre WhatsApp de 24 h"
+    assert desk[-1].startswith(held) and "en attente de réponse de la personne" in desk[-1]
     await world.flush(30)
     assert len(world.fake.to(AMINA)) == 1, "the template goes once, the answers wait"
 
@@ -170,6 +183,9 @@ async def test_after_25_hours_the_template_goes_then_the_answers_in_order(world:
     ]
     page = await world.page(ticket)
     assert "Bonjour, venez mardi à 14 h. envoyé" in page
+    assert (await world.desk())[-1] == (
+        f"{ticket.code} (WhatsApp) : la personne a répondu : vos messages partent."
+    )
     assert "OUI" not in page, "the answer to the template is not passed to the mediator"
     assert "Fenêtre WhatsApp ouverte, encore 24 h 00" in page, page
 

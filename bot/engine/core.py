@@ -458,7 +458,7 @@ class _Turn:
             self.ask_language()
         elif command is Command.STOP:
             s.stopped = True
-            reminders.stop_all(self, quiet=True)
+            s.reminders = {}  # the "stop" effect ends them in the database too
             self.say(texts.STOPPED)
             self.effects.append(Effect("stop"))
         elif command is Command.REMINDERS:

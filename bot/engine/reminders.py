@@ -115,8 +115,11 @@ def ask(turn: _Turn, pending: str) -> None:
         turn.add(turn.tr.text(MONTH_ASK))
     elif kind == "reminded":
         choices = (turn.tr.text(DONE), turn.tr.text(HELP_ME))
-        turn.add(turn.tr.text(DUE[purpose]).format(closes=_closes(turn, purpose)), choices,
-                 key=f"{REMINDER_KEY}:{purpose}")
+        turn.add(
+            turn.tr.text(DUE[purpose]).format(closes=_closes(turn, purpose)),
+            choices,
+            key=f"{REMINDER_KEY}:{purpose}",
+        )
     else:
         held = [turn.tr.text(NAMES[p]) for p in turn.s.reminders if p in NAMES]
         if held:
@@ -135,12 +138,11 @@ def menu(turn: _Turn) -> None:
     ask(turn, "reminders")
 
 
-def stop_all(turn: _Turn, *, quiet: bool = False) -> None:
+def stop_all(turn: _Turn) -> None:
     had = bool(turn.s.reminders)
     turn.s.reminders = {}
     turn.effects.append(Effect("unremind", {"purpose": None}))
-    if not quiet:
-        turn.say(ALL_STOPPED if had else NONE_HELD)
+    turn.say(ALL_STOPPED if had else NONE_HELD)
 
 
 def answer(turn: _Turn, pending: str, event: Event) -> None:
@@ -162,10 +164,14 @@ def answer(turn: _Turn, pending: str, event: Event) -> None:
             return
         remind(turn, purpose, month)
     elif kind == "reminded":
-        picked = turn.pick(event, f"{REMINDER_KEY}:{purpose}", [
-            [turn.tr.text(DONE), DONE, "fait", "ok"],
-            [turn.tr.text(HELP_ME), HELP_ME, "aide"],
-        ])
+        picked = turn.pick(
+            event,
+            f"{REMINDER_KEY}:{purpose}",
+            [
+                [turn.tr.text(DONE), DONE, "fait", "ok"],
+                [turn.tr.text(HELP_ME), HELP_ME, "aide"],
+            ],
+        )
         if picked == 0:
             turn.say(WELL_DONE)
             turn.restart()

@@ -45,6 +45,18 @@ COVERAGE_TTL = 2.0
 """Seconds the covered places are reused: `relais mediators` changes show within that."""
 
 
+async def post_to_chat(
+    conn: aiosqlite.Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
+) -> None:
+    """A line under the ticket's post in its organisation's Telegram chat, if it has one;
+    `closed`: the post's buttons go too."""
+    ticket = await tickets.ticket_by_id(conn, ticket_id)
+    org = await organisation(conn, ticket.organisation_id)
+    if org.telegram_chat is not None:
+        post = {"text": text, "ticket_id": ticket_id, "closed": closed}
+        await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
+
+
 class Relay:
     def __init__(self, flows: FlowSet) -> None:
         self.flows = flows
@@ -145,8 +157,13 @@ class Relay:
         )
         log.info("ticket %s opened for %s (%s)", ticket.code, org.name, ticket.topic)
         if org.telegram_chat is not None:
+            state = await window.state(conn, channel, user_id)
+            open_for = ""
+            if channel == "whatsapp" and state.open(now):
+                hours = int(state.left(now) // 3600)
+                open_for = f"WhatsApp : fenêtre de 24 h ouverte encore {hours} h.\n\n"
             post = {
-                "text": f"Nouvelle demande {ticket.code}\n\n{ticket.summary}\n\n"
+                "text": f"Nouvelle demande {ticket.code}\n\n{ticket.summary}\n\n{open_for}"
                 "Répondez à ce message pour écrire à la personne.",
                 "ticket_id": ticket.id,
                 "buttons": chat_buttons(ticket.id),
@@ -165,11 +182,7 @@ class Relay:
     ) -> None:
         """A line under the ticket's post in its organisation's Telegram chat, if it has one;
         `closed`: the post's buttons go too."""
-        ticket = await tickets.ticket_by_id(conn, ticket_id)
-        org = await organisation(conn, ticket.organisation_id)
-        if org.telegram_chat is not None:
-            post = {"text": text, "ticket_id": ticket_id, "closed": closed}
-            await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
+        await post_to_chat(conn, ticket_id, text, now, closed=closed)
 
     async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
         """The person's erasure reaches what is queued for them and their tickets: what they

@@ -18,7 +18,13 @@ async def reminder_effect(
     data = effect.data
     if effect.kind == "remind":
         await store.remember(
-            conn, channel, user_id, data["purpose"], data["lang"], data["next_at"], now,
+            conn,
+            channel,
+            user_id,
+            data["purpose"],
+            data["lang"],
+            data["next_at"],
+            now,
             month=data.get("month"),
         )
         log.info("a %s user asked for the %s reminder", channel, data["purpose"])
