@@ -191,3 +191,21 @@ def test_relais_reminders_stats_counts_without_phone_numbers(tmp_path: Path) -> 
     listing = relais_command("reminders", "list", "--db", str(tmp_path / "r.db"))
     assert "actualisation" in listing.stdout
     assert "+336" not in stats.stdout + listing.stdout
+
+
+async def test_the_settings_menu_has_a_rappels_entry(relais) -> None:
+    from bot.engine import Session
+
+    session = Session(lang="fr", flow="reglages", node="choix")
+    session.last_seen = paris("2026-12-03 12:00")
+    outcome = relais.engine.step(
+        session, Text("Rappels"), datetime.fromtimestamp(paris("2026-12-03 12:01"))
+    )
+    assert outcome.replies[-1].text == "Quel rappel voulez-vous ?"
+    labels = [c.label for c in relais.engine.flows.get("reglages", "choix").choices]
+    number = str(labels.index("Rappels") + 1)
+    session.pending = None
+    outcome = relais.engine.step(
+        session, Text(number), datetime.fromtimestamp(paris("2026-12-03 12:01"))
+    )
+    assert outcome.replies[-1].choices[-1] == "Arrêter les rappels"
