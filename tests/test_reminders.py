@@ -209,3 +209,23 @@ async def test_the_settings_menu_has_a_rappels_entry(relais) -> None:
         session, Text(number), datetime.fromtimestamp(paris("2026-12-03 12:01"))
     )
     assert outcome.replies[-1].choices[-1] == "Arrêter les rappels"
+
+
+def test_flows_check_refuses_a_wrong_deadlines_file(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.paths import SHIPPED_FLOWS
+
+    flows = tmp_path / "flows"
+    shutil.copytree(SHIPPED_FLOWS, flows)
+    good = relais_command("flows", "check", env={"RELAIS_FLOWS": str(flows)})
+    assert good.returncode == 0, good.stdout + good.stderr
+    text = (flows / "deadlines.yaml").read_text()
+    (flows / "deadlines.yaml").write_text(text.replace("opens: 28", "opens: 31"))
+    bad = relais_command("flows", "check", env={"RELAIS_FLOWS": str(flows)})
+    assert bad.returncode == 1
+    assert "deadlines.yaml: deadlines/0/opens: 31 is greater than the maximum of 28" in bad.stdout
+    (flows / "deadlines.yaml").write_text(text.replace("help: caf/dtr-etape1", "help: caf/nulle"))
+    missing = relais_command("flows", "check", env={"RELAIS_FLOWS": str(flows)})
+    assert missing.returncode == 1
+    assert "the node caf/nulle does not exist in the flows" in missing.stdout

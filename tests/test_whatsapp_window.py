@@ -29,7 +29,7 @@ from tests.test_inbox import csrf_of, sign_in, text_of
 SID = "AC" + "1" * 32
 TOKEN = "twilio-auth-token-for-window-tests"
 PUBLIC = "http://127.0.0.1:9"
-HX_FR, HX_EN = "HX" + "f" * 32, "HX" + "e" * 32
+HX_FR, HX_EN, HX_REMIND = "HX" + "f" * 32, "HX" + "e" * 32, "HX" + "a" * 32
 PASSWORD = "un mot de passe solide"
 HOUR = 3600.0
 DESK = -1001234
@@ -126,6 +126,7 @@ async def world(tmp_path: Path, fake_twilio: FakeTwilioApi) -> AsyncIterator[Wor
         "+14155238886",
         api_url=fake_twilio.base_url,
         templates={"fr": HX_FR, "en": HX_EN},
+        reminder_templates={"fr": HX_REMIND},
     )
     relais = await start(Settings(db=str(tmp_path / "r.db"), public_url=PUBLIC, twilio=twilio))
     org = await set_organisation(relais.db, "Association A", telegram_chat=DESK)
@@ -253,3 +254,25 @@ async def test_twilio_saying_63016_holds_the_message_and_sends_the_template(worl
     (template,) = world.fake.to(user)
     assert template["ContentSid"] == HX_FR
     assert "en attente de réponse de la personne" in await world.page(ticket)
+
+
+async def test_a_reminder_outside_the_window_goes_as_its_own_template(world: World) -> None:
+    from bot.reminders.scheduler import Scheduler
+
+    user = "whatsapp:+33612340005"
+    for n, text in enumerate(["bonjour", "1", "rappels", "1"]):  # Français; actualisation
+        await world.send(0, user, text, f"WE{n}")
+    rows = await world.relais.db.conn.execute_fetchall("SELECT next_at FROM reminders")
+    hours = (rows[0][0] - world.now) / HOUR
+    assert hours > 24, "the next opening of the actualisation is days away"
+    assert (await Scheduler(world.relais.conversations).tick(rows[0][0] + 60))["sent"] == 1
+    await world.flush(hours + 0.1)
+    (template,) = world.fake.to(user)
+    assert template["ContentSid"] == HX_REMIND and "Body" not in template
+    assert await world.send(hours + 1, user, "OUI", "WE9") == []
+    await world.flush(hours + 1)
+    reminder = world.fake.to(user)[-1]["Body"]
+    assert "l'actualisation France Travail est ouverte" in reminder
+    assert "C'est fait" in reminder and "Aidez-moi" in reminder
+    steps = await world.send(hours + 1.1, user, "Aidez-moi", "WE10")
+    assert "francetravail.fr" in "\n".join(steps)
