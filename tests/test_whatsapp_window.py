@@ -167,6 +167,8 @@ async def test_after_25_hours_the_template_goes_then_the_answers_in_order(world:
     assert "Bonjour, venez mardi à 14 h. en attente de réponse de la personne" in page
     assert "Apportez votre titre de séjour. en attente de réponse de la personne" in page
     assert "Fenêtre WhatsApp fermée : en attente de réponse de la personne" in page
+    listing = text_of((await world.http.get("/mediateurs")).text)
+    assert "Fenêtre WhatsApp fermée : en attente de réponse de la personne" in listing
     desk = await world.desk()
     held = f"{ticket.code} (WhatsApp) : votre message est hors de la fenêtre WhatsApp de 24 h"
     assert desk[-1].startswith(held) and "en attente de réponse de la personne" in desk[-1]
