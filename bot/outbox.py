@@ -110,6 +110,20 @@ async def enqueue(
     return cursor.lastrowid
 
 
+async def waiting(conn: aiosqlite.Connection) -> int:
+    """Messages queued, sent or not yet due (kept by triggers: one row read)."""
+    rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
+    return rows[0][0] if rows else 0
+
+
+async def most_attempts(conn: aiosqlite.Connection) -> int:
+    """The tries of the message retried most (0: none is being retried), read by index."""
+    rows = await conn.execute_fetchall(
+        "SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0"
+    )
+    return rows[0][0]
+
+
 @dataclasses.dataclass(frozen=True)
 class _Row:
     id: int
@@ -190,9 +204,9 @@ class Outbox:
     async def _dispatch(self, now: float, skip: set[int] = frozenset()) -> list:
         """Start sending the due message of each recipient that is not busy."""
         started = []
-        for row in await self._due(now):
+        for row in await self._due(now, skip):
             key = (row.channel, row.user_id)
-            if key in self._busy or row.id in skip:
+            if key in self._busy:
                 continue
             task = asyncio.create_task(self._one(key, row, now))
             self._busy[key] = task
@@ -212,21 +226,34 @@ class Outbox:
             self.wake()  # that recipient's next message may be due
 
     async def pending(self) -> int:
-        rows = await self.db.conn.execute_fetchall("SELECT COUNT(*) FROM outbox")
-        return rows[0][0]
+        return await waiting(self.db.conn)
 
-    async def _due(self, now: float) -> list[_Row]:
-        """The oldest queued message of each recipient, when it is due: never a later one
-        first."""
-        if not self.senders:
+    async def _due(self, now: float, skip: set[int] = frozenset()) -> list[_Row]:
+        """The oldest queued message of each recipient not being sent to, when it is due:
+        never a later one first. At most BATCH messages in flight; the heads are read by
+        index in due order (migration 0012), so a look costs what it sends, not the
+        backlog."""
+        room = BATCH - len(self._busy)
+        if room <= 0:
             return []
-        channels = ", ".join("?" for _ in self.senders)
+        picked: list[int] = []
+        for channel in self.senders:
+            heads = await self.db.conn.execute_fetchall(
+                "SELECT id, user_id FROM outbox WHERE channel = ? AND head = 1 "
+                "AND next_at <= ? ORDER BY next_at LIMIT ?",
+                (channel, now, room + len(self._busy) + len(skip)),
+            )
+            fresh = [i for i, user in heads if (channel, user) not in self._busy and i not in skip]
+            picked += fresh[: room - len(picked)]
+            if len(picked) >= room:
+                break
+        if not picked:
+            return []
+        marks = ", ".join("?" for _ in picked)
         rows = await self.db.conn.execute_fetchall(
             "SELECT id, channel, user_id, payload, ticket_id, ticket_message_id, attempts "
-            f"FROM outbox o WHERE channel IN ({channels}) AND next_at <= ? AND id = "
-            "(SELECT MIN(id) FROM outbox WHERE channel = o.channel AND user_id = o.user_id) "
-            f"ORDER BY id LIMIT {BATCH}",
-            [*self.senders, now],
+            f"FROM outbox WHERE id IN ({marks}) ORDER BY id",
+            picked,
         )
         return [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 

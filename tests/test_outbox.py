@@ -8,7 +8,17 @@ import time
 from pathlib import Path
 
 from bot.engine import Reply
-from bot.outbox import MAX_ATTEMPTS, Outbox, TryLater, backoff, enqueue, replies_payload
+from bot.outbox import (
+    BATCH,
+    MAX_ATTEMPTS,
+    Outbox,
+    TryLater,
+    backoff,
+    enqueue,
+    most_attempts,
+    replies_payload,
+    waiting,
+)
 from bot.store import open_database
 
 
@@ -69,4 +79,61 @@ async def test_failures_wait_longer_each_time_then_give_up(tmp_path: Path) -> No
     assert row == [], "given up after the last try (and logged)"
     assert len(tries) == MAX_ATTEMPTS
     assert [backoff(n) for n in (1, 2, 3)] == [5.0, 10.0, 20.0] and backoff(20) == 900.0
+    await db.close()
+
+
+async def test_a_large_backlog_goes_to_each_recipient_in_order(tmp_path: Path) -> None:
+    """Thousands of rows for hundreds of recipients (Telegram replies backed up): each
+    recipient's messages go oldest first, none twice, none lost, and no more than BATCH at
+    once; the count the health check reads follows every send and every erasure."""
+    db = await open_database(tmp_path / "relais.db")
+    recipients = [f"chat{n}" for n in range(300)]
+    async with db.transaction() as conn:
+        for i in range(12):  # interleaved, as replies to many people arrive
+            for user in recipients:
+                await enqueue(conn, "sms", user, replies_payload([Reply(f"{i}")]), time.time())
+    assert await waiting(db.conn) == 3600
+    sent: dict[str, list[str]] = {}
+    in_flight, most_in_flight = 0, 0
+
+    async def sender(user: str, payload) -> None:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        await asyncio.sleep(0)
+        sent.setdefault(user, []).append(payload[0]["text"])
+        in_flight -= 1
+
+    async with db.transaction() as conn:  # one person erased their data meanwhile
+        await conn.execute("DELETE FROM outbox WHERE user_id = 'chat7'")
+    assert await waiting(db.conn) == 3588
+    outbox = Outbox(db, {"sms": sender})
+    assert await outbox.flush(time.time()) == 3588
+    assert await outbox.pending() == 0 == await waiting(db.conn)
+    assert "chat7" not in sent
+    assert all(sent[user] == [str(i) for i in range(12)] for user in recipients if user != "chat7")
+    assert most_in_flight <= BATCH
+    await db.close()
+
+
+async def test_a_message_queued_behind_a_retrying_one_waits_for_it(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "relais.db")
+    down = {"+33600000000"}
+    sent: list[str] = []
+
+    async def sender(user: str, payload) -> None:
+        if user in down:
+            raise TryLater("Twilio 503")
+        sent.append(payload[0]["text"])
+
+    await queue(db, "+33600000000", "premier")
+    outbox = Outbox(db, {"sms": sender})
+    now = time.time()
+    assert await outbox.flush(now) == 0
+    await queue(db, "+33600000000", "second")
+    assert await outbox.flush(now + 1) == 0, "the second does not overtake the first"
+    assert sent == [] and await most_attempts(db.conn) == 1
+    down.clear()
+    assert await outbox.flush(now + backoff(1) + 1) == 2
+    assert sent == ["premier", "second"] and await most_attempts(db.conn) == 0
     await db.close()

@@ -20,6 +20,7 @@ from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
+from bot.outbox import most_attempts, waiting
 from bot.store.errors import DatabaseError
 from bot.web.bodies import read_body
 from bot.web.inbox import inbox_routes
@@ -51,10 +52,11 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
-        rows = await relais.db.conn.execute_fetchall(
-            "SELECT COUNT(*), COALESCE(MAX(attempts), 0) FROM outbox"
-        )
-        checks["outbox"] = {"waiting": rows[0][0], "most_attempts": rows[0][1]}
+        conn = relais.db.conn
+        checks["outbox"] = {
+            "waiting": await waiting(conn),
+            "most_attempts": await most_attempts(conn),
+        }
         checks["texts_shown_in_french"] = dict(missing_texts)
         checks["channels"] = [
             name
