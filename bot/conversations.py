@@ -26,7 +26,7 @@ from bot import window
 from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
-from bot.outbox import enqueue, replies_payload
+from bot.outbox import enqueue_many, replies_payload
 from bot.reminders.store import forget as forget_reminders
 from bot.store import Database
 from bot.store.errors import DatabaseError
@@ -79,6 +79,25 @@ class _Waiting:
     @property
     def key(self) -> tuple[str, str]:
         return (self.channel, self.user_id)
+
+
+class _Outgoing:
+    """The replies of a batch's outbound messages (Telegram, a mediator's answer), queued
+    in the outbox in arrival order with one statement for the batch, not one savepoint and
+    one INSERT a message."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, waiting: _Waiting, replies, message_id: int | None) -> None:
+        if replies:
+            now = waiting.now.timestamp()
+            self.rows.append((*waiting.key, replies_payload(replies), now, message_id))
+
+    async def flush(self, conn) -> None:
+        if self.rows:
+            await enqueue_many(conn, self.rows)
+            self.rows = []
 
 
 class Conversations:
@@ -166,6 +185,7 @@ class Conversations:
             changed: dict[tuple[str, str], tuple[Session, float]] = {}
             erased: set[tuple[str, str]] = set()
             failed: list[tuple[str, str]] = []
+            outgoing = _Outgoing()
             results = []
             for waiting in batch:
                 delivery = (waiting.channel, waiting.message_id)
@@ -178,8 +198,11 @@ class Conversations:
                     results.append(Handled((), session))  # "OUI": the held messages answer
                     continue
                 outcome = self._step(waiting, session, covered)
-                if outcome is not None and (outcome.effects or waiting.outbound):
-                    outcome = await self._carry_out(conn, waiting, outcome, covered)
+                if outcome is not None and outcome.effects:
+                    await outgoing.flush(conn)  # (an erasure drops what was queued before it)
+                    outcome = await self._carry_out(conn, waiting, outcome, covered, outgoing)
+                elif outcome is not None and waiting.outbound:
+                    outgoing.add(waiting, outcome.replies, None)
                 if outcome is None:
                     failed.append(delivery)
                     apology = Reply(texts.FAILURE, lang=session.lang or "fr")
@@ -195,6 +218,7 @@ class Conversations:
                     erased.discard(waiting.key)
                     changed[waiting.key] = (outcome.session, waiting.now.timestamp())
                 results.append(Handled(outcome.replies, outcome.session))
+            await outgoing.flush(conn)
             if changed:
                 await save_sessions(conn, changed)
             if erased:
@@ -230,7 +254,12 @@ class Conversations:
             return None
 
     async def _carry_out(
-        self, conn, waiting: _Waiting, outcome: Outcome, covered: frozenset[str]
+        self,
+        conn,
+        waiting: _Waiting,
+        outcome: Outcome,
+        covered: frozenset[str],
+        outgoing: _Outgoing,
     ) -> Outcome | None:
         """Apply the hand-off effects (tickets, their messages) and tell the engine what came
         of them; all or nothing for this message (a savepoint inside the batch)."""
@@ -251,9 +280,6 @@ class Conversations:
                     effects.extend(more.effects)
                     done.extend(more.effects)
                     outcome = more
-            if waiting.outbound and replies:
-                payload = replies_payload(replies)
-                await enqueue(conn, *waiting.key, payload, now, ticket_message_id=message_id)
             if any(e.kind != "erase" for e in done) or waiting.outbound:
                 self._queued_outbox = True
         except Exception:
@@ -262,6 +288,8 @@ class Conversations:
             await conn.execute("RELEASE message")
             return None
         await conn.execute("RELEASE message")
+        if waiting.outbound:
+            outgoing.add(waiting, replies, message_id)
         return Outcome(tuple(replies), outcome.session, tuple(done))
 
     async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:

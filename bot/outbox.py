@@ -124,6 +124,21 @@ async def most_attempts(conn: aiosqlite.Connection) -> int:
     return rows[0][0]
 
 
+async def enqueue_many(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
+) -> None:
+    """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
+    the caller's transaction: one statement for a batch of messages."""
+    await conn.executemany(
+        "INSERT INTO outbox (channel, user_id, payload, ticket_message_id, next_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (channel, user_id, json.dumps(payload, ensure_ascii=False), message_id, now, now)
+            for channel, user_id, payload, now, message_id in rows
+        ],
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class _Row:
     id: int
