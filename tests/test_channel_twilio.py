@@ -90,6 +90,18 @@ async def test_forged_or_missing_signatures_are_refused_and_change_nothing(relai
     assert rows == (0,)
 
 
+async def test_a_signature_over_the_url_with_its_default_port_is_accepted(relais_app) -> None:
+    """Twilio signs the URL with or without ":443" depending on its side: both are its own,
+    a signature over another URL is not."""
+    client, _ = relais_app
+    params = sms("bonjour", "SM3-port")
+    for url, status in ((URL.replace(".org", ".org:443"), 200), (URL + "/other", 403)):
+        signature = RequestValidator(TOKEN).compute_signature(url, params)
+        response = await post(client, params, {"X-Twilio-Signature": signature})
+        assert response.status_code == status, url
+    assert response.text == "forbidden"
+
+
 async def test_a_replayed_message_sid_gets_no_second_reply(relais_app) -> None:
     client, _ = relais_app
     params = sms("bonjour", "SM4")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,9 +60,36 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     return Inbound(channel, sender, form.get("MessageSid", ""), event, opt_out)
 
 
+@functools.lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
 def signature_ok(auth_token: str, url: str, form: Mapping[str, str], signature: str) -> bool:
-    """Twilio signs the public URL it called and the form fields (HMAC-SHA1)."""
-    return bool(signature) and RequestValidator(auth_token).validate(url, dict(form), signature)
+    """Twilio signs the public URL it called and the form fields (HMAC-SHA1), with or
+    without the default port. Twilio's own `validate` computes both forms each time; here
+    the second only when the first does not match (one HMAC a genuine request)."""
+    if not signature:
+        return False
+    expected = signature.encode(errors="replace")
+    validator = _validator(auth_token)
+    for candidate in _url_forms(url):
+        computed = validator.compute_signature(candidate, form).encode()
+        if hmac.compare_digest(computed, expected):
+            return True
+    return False
+
+
+def _url_forms(url: str) -> tuple[str, ...]:
+    """The URL as given, then with its default port added or removed (Twilio signs
+    either)."""
+    parts = urlsplit(url)
+    if parts.port:
+        other = parts._replace(netloc=parts.netloc.rsplit(":", 1)[0])
+    else:
+        port = 443 if parts.scheme == "https" else 80
+        other = parts._replace(netloc=f"{parts.netloc}:{port}")
+    return (url, urlunsplit(other))
 
 
 def twiml(channel: str, replies: Sequence[Reply], budget: int) -> str:
