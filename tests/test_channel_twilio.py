@@ -15,13 +15,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 from bot.app import start
 from bot.channels.segments import sms_cost
-from bot.channels.twilio import TwilioSender
+from bot.channels.twilio import TwilioSender, outgoing, twiml
 from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
 from bot.outbox import Outbox, enqueue, replies_payload
@@ -256,3 +258,17 @@ async def test_an_mms_without_text_is_answered(relais_app) -> None:
     replies = messages((await post(client, params, signed(params))).text)
     assert "messages écrits" in "\n".join(replies)
     assert "Pour quelle démarche" in "\n".join(replies)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(), max_size=4), st.sampled_from(["sms", "whatsapp"]))
+def test_the_twiml_answer_is_what_twilios_library_writes(texts: list[str], channel: str) -> None:
+    """Any text (markup characters, right-to-left scripts, emoji, empty): Twilio reads the
+    same answer as its own library would have written."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    replies = [Reply(text) for text in texts]
+    expected = MessagingResponse()
+    for body in outgoing(channel, replies, 3):
+        expected.message(body)
+    assert twiml(channel, replies, 3) == str(expected)

@@ -8,13 +8,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+from xml.sax.saxutils import escape
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.sms import sms_messages
 from bot.config import TwilioSettings
@@ -92,11 +92,21 @@ def _url_forms(url: str) -> tuple[str, ...]:
     return (url, urlunsplit(other))
 
 
+TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+EMPTY_TWIML = TWIML_HEAD + "<Response />"
+"""An answer that sends nothing."""
+
+
 def twiml(channel: str, replies: Sequence[Reply], budget: int) -> str:
-    response = MessagingResponse()
-    for body in outgoing(channel, replies, budget):
-        response.message(body)
-    return str(response)
+    """The TwiML answer: the text Twilio's `MessagingResponse` writes for these messages,
+    written directly (its XML tree cost a quarter of a millisecond a webhook)."""
+    bodies = outgoing(channel, replies, budget)
+    if not bodies:
+        return EMPTY_TWIML
+    messages = "".join(
+        f"<Message>{escape(body)}</Message>" if body else "<Message />" for body in bodies
+    )
+    return f"{TWIML_HEAD}<Response>{messages}</Response>"
 
 
 def outgoing(channel: str, replies: Sequence[Reply], budget: int) -> list[str]:
@@ -114,10 +124,10 @@ async def handle_webhook(conversations: Conversations, form: Mapping[str, str], 
     inbound = parse_inbound(form)
     if inbound.opt_out == "STOP":
         await conversations.set_stopped(inbound.channel, inbound.user_id, True)
-        return str(MessagingResponse())
+        return EMPTY_TWIML
     if inbound.opt_out == "START":
         await conversations.set_stopped(inbound.channel, inbound.user_id, False)
-        return str(MessagingResponse())
+        return EMPTY_TWIML
     handled = await conversations.handle(
         inbound.channel,
         inbound.user_id,
