@@ -230,7 +230,7 @@ class Conversations:
     async def _reopens_window(self, conn, waiting: _Waiting, session: Session) -> bool:
         """A resident's message opens their channel's window again (bot/window.py) and
         releases what was held; True when it only answers the template ("OUI")."""
-        if not isinstance(waiting.event, ResidentEvent):
+        if not isinstance(waiting.event, ResidentEvent) or waiting.channel not in window.CHANNELS:
             return False
         if not await window.seen(conn, *waiting.key, waiting.now.timestamp()):
             return False
