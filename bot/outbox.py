@@ -69,7 +69,11 @@ def is_reminder(payload: object) -> bool:
 
 
 def replies_payload(replies: Sequence[Reply]) -> list[dict]:
-    return [dataclasses.asdict(reply) for reply in replies]
+    """What `dataclasses.asdict` gives, without its deep copies (once a Telegram message)."""
+    return [
+        {**vars(reply), "place": dict(vars(reply.place)) if reply.place else None}
+        for reply in replies
+    ]
 
 
 def replies_of(payload: list[dict]) -> list[Reply]:
