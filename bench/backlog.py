@@ -25,7 +25,8 @@ import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT / "bench")]
+sys.path.append(str(ROOT))  # after PYTHONPATH: another checkout's bot/ can be measured
 
 from webhooks import (  # noqa: E402
     channel_env,
@@ -37,22 +38,22 @@ from webhooks import (  # noqa: E402
     stop,
 )
 
-from bot.engine import Reply  # noqa: E402
-from bot.outbox import enqueue_many, replies_payload  # noqa: E402
 from bot.store import open_database  # noqa: E402
 
 
 async def fill(db_path: Path, rows: int, chats: int, due_in: float) -> None:
-    """`rows` replies for `chats` Telegram chats, interleaved, due in `due_in` seconds."""
+    """`rows` replies for `chats` Telegram chats, interleaved, due in `due_in` seconds
+    (plain SQL, so the same script measures an older Relais: PYTHONPATH=its checkout)."""
     db = await open_database(db_path)
     now = time.time()
+    payload = json.dumps([{"text": "Votre dossier est bien reçu. Tapez MENU.", "choices": []}])
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM outbox")
-        payload = replies_payload([Reply("Votre dossier est bien reçu. Tapez MENU.")])
-        await enqueue_many(
-            conn, [("telegram", str(10_000 + n % chats), payload, now, None) for n in range(rows)]
+        await conn.executemany(
+            "INSERT INTO outbox (channel, user_id, payload, next_at, created_at) "
+            "VALUES ('telegram', ?, ?, ?, ?)",
+            [(str(10_000 + n % chats), payload, now + due_in, now) for n in range(rows)],
         )
-        await conn.execute("UPDATE outbox SET next_at = ?", (now + due_in,))
     await db.close()
 
 

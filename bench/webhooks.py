@@ -175,8 +175,8 @@ async def phase(
     return results, elapsed, cpu_seconds(pid) - cpu_before
 
 
-def report(label: str, results: Results, elapsed: float, cpu: float) -> float:
-    """Prints the phase's figures; its requests per second."""
+def report(label: str, results: Results, elapsed: float, cpu: float) -> tuple[float, float]:
+    """Prints the phase's figures; (requests per second, server CPU seconds a request)."""
     ordered = sorted(results.latencies)
     count = len(ordered)
     print(
@@ -184,7 +184,7 @@ def report(label: str, results: Results, elapsed: float, cpu: float) -> float:
         f" ms, p99 {ordered[int(0.99 * count)] * 1000:.1f} ms, errors {len(results.errors)},"
         f" server CPU {cpu * 1000 / count:.2f} ms a request ({count} requests)"
     )
-    return count / elapsed
+    return count / elapsed, cpu / count
 
 
 async def drive(port: int, pid: int, bare: tuple[int, int], args) -> None:
@@ -195,21 +195,24 @@ async def drive(port: int, pid: int, bare: tuple[int, int], args) -> None:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as client:
         print(f"machine: {os.cpu_count()} CPU cores; relais serve: one process, one event loop")
         print(f"residents: {residents} at once, {messages} messages each, as fast as answered")
-        ceiling: dict[str, float] = {}
+        ceiling: dict[str, tuple[float, float]] = {}
         for channel in ("sms", "telegram"):
             ceiling[channel] = report(
                 f"bare Starlette endpoint, {channel} requests",
                 *await phase(client, bare_url, bare[1], residents, messages, "b", 0.0, channel),
             )
-        got: dict[str, float] = {}
+        got: dict[str, tuple[float, float]] = {}
         for channel in ("sms", "telegram"):
             got[channel] = report(
                 f"relais serve, {channel} webhooks",
                 *await phase(client, url, pid, residents, messages, f"s{channel}", 0.0, channel),
             )
         for channel, target in (("sms", 0.3), ("telegram", 0.2)):
+            (done, cpu), (bare_done, bare_cpu) = got[channel], ceiling[channel]
             print(
-                f"{channel}: {got[channel] / ceiling[channel]:.2f} of the bare endpoint "
+                f"{channel}: {done / bare_done:.2f} of the bare endpoint's requests/s with this "
+                f"client; {bare_cpu / cpu:.2f} of its capacity by server CPU a request, i.e. "
+                f"{1 / cpu:,.0f} against {1 / bare_cpu:,.0f} a second on one free core "
                 f"(target >= {target})"
             )
         pace = residents / rate
