@@ -245,7 +245,7 @@ if __name__ == "__main__":
         default=",".join(str(n) for n in SIZES),
         help="stored sessions before the run, comma-separated (default 1000,100000,1000000)",
     )
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     sizes = tuple(int(n) for n in args.stored.split(","))
     asyncio.run(main(args.residents, args.messages, args.concurrency, sizes, args.rounds))
