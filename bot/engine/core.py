@@ -42,6 +42,8 @@ NOTE_KEY = "!note"
 LEAVE_KEY = "!leave"
 FEEDBACK_KEY = "!feedback"
 MAX_PASSING = 50
+VITAL_COMMANDS = (Command.ERASE, Command.STOP, Command.HELP)
+"""Commands a person relies on: the rate limit never swallows them."""
 """Nodes walked in one step at most; the checker refuses loops, this only guards bad data."""
 
 
@@ -112,7 +114,7 @@ class _Turn:
 
     def run(self, event: Event) -> None:
         s, now = self.s, self.now
-        if self.throttled():
+        if self.throttled(event):
             return
         if isinstance(event, Text):
             event = self.screen(event)
@@ -151,18 +153,26 @@ class _Turn:
     def current(self) -> Node | None:
         return self.flows.get(self.s.flow, self.s.node)
 
-    def throttled(self) -> bool:
-        """Past the per-minute limit: one polite notice, then silence until the minute ends."""
+    def throttled(self, event: Event) -> bool:
+        """Past the per-minute limit: one polite notice, then silence until the minute ends
+        (but OUBLI, STOP and AIDE are always answered)."""
         s, now = self.s, self.now.timestamp()
         if now - s.window >= 60 or now < s.window:
             s.window, s.count, s.hushed = now, 0, False
         s.count += 1
-        if s.count <= self.engine.rate_limit:
+        if s.count <= self.engine.rate_limit or self.vital(event):
             return False
         if not s.hushed:
             s.hushed = True
             self.say(texts.RATE_LIMITED)
         return True
+
+    def vital(self, event: Event) -> bool:
+        """OUBLI, STOP, AIDE and the answer to OUBLI's question pass the rate limit."""
+        if self.s.pending == "erase":
+            return True
+        text = event.text if isinstance(event, Text) else None
+        return text is not None and find_command(text, self.tr) in VITAL_COMMANDS
 
     def screen(self, event: Text) -> Text:
         """Cut an oversized message and hide the secrets in it, before anything keeps it."""
