@@ -81,9 +81,11 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             time.sleep(0.2)
 
 
-def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+def start_serve(
+    db: Path | str, env: dict[str, str] | None = None, **popen
+) -> tuple[subprocess.Popen, int]:
     """The real `relais serve` in a child process on a free port, up and answering; only the
-    RELAIS_ settings given here (none of the developer's)."""
+    RELAIS_ settings given here (none of the developer's). `popen`: e.g. stderr=a file."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     process = subprocess.Popen(
@@ -99,6 +101,7 @@ def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subp
         ],
         env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})},
         cwd=TESTS.parent,
+        **popen,
     )
     wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
     return process, port

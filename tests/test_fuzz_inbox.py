@@ -56,6 +56,18 @@ def inbox_world(loop: Loop, folder: Path) -> World:
     return world
 
 
+NOT_QUITE_URLS = [
+    "https://evil.example",
+    "null",
+    "http://[::1",
+    "http://[",
+    "https://a:99999999999999999999",
+    "://",
+    "http://testserver:x",
+]
+"""Origin and Referer values a browser would not send: other sites, and no URLs at all."""
+
+
 @st.composite
 def inbox_requests(draw):
     """(method, (path, code), fields, body, headers, who, csrf, login cookie): the path holds
@@ -125,7 +137,7 @@ def inbox_requests(draw):
     origin = draw(
         mostly(
             st.sampled_from([None, "http://testserver"]),
-            st.sampled_from(["https://evil.example", "null"]) | ascii_text,
+            st.sampled_from(NOT_QUITE_URLS) | ascii_text,
         )
     )
     if origin is not None:

@@ -266,6 +266,7 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
     """Updates shaped like Telegram's (and some that are not quite)."""
     keys = [f"{f}/{n}" for f, n in waiting_nodes(engine)] + ["!consent", "!note", "!leave"]
     big = st.integers(min_value=-(2**64), max_value=2**64)
+    odd_numbers = st.sampled_from([10**12, -(10**12), 10**400, 1e308, 1.5, True, "12", None])
     private = st.builds(
         lambda i: {"id": i, "type": "private", "first_name": "Amina"},
         st.sampled_from([RESIDENT_CHAT, 42]) | big,
@@ -298,7 +299,9 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
     )
 
     def message(message_id, date, chat, user, content, reply_to):
-        out = {"message_id": message_id, "date": date, "chat": chat, **content}
+        out = {"message_id": message_id, "date": date, **content}
+        if chat is not None:  # (a message without a chat: no one to answer)
+            out["chat"] = chat
         if user is not None:
             out["from"] = user
         if reply_to is not None:
@@ -308,8 +311,8 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
     messages = st.builds(
         message,
         big,
-        st.integers(0, 2**32) | big,
-        chats,
+        st.integers(0, 2**32) | big | odd_numbers,  # dates no clock can hold
+        chats | st.none(),
         users,
         contents,
         st.none() | st.sampled_from(posts or [1]) | big,
@@ -317,6 +320,7 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
     datas = st.one_of(
         st.none(),
         odd_text,
+        json_values,  # callback data that is not text
         st.builds(callback_data, st.sampled_from(keys), st.integers(-1, 9)),
         st.builds(
             lambda kind, ticket: f"tk:{kind}:{ticket}",
@@ -337,7 +341,7 @@ def telegram_updates(engine: Engine, posts: list[int], ticket_ids: list[int]):
 
     callbacks = st.builds(callback, token_text, users, datas, st.none() | messages)
     kinds = st.sampled_from(["message", "edited_message", "channel_post", "edited_channel_post"])
-    ids = st.integers(0, 2**31) | big
+    ids = st.integers(0, 2**31) | big | odd_numbers | json_values  # lists, objects, 400 digits
     return st.one_of(
         st.builds(lambda i, kind, m: {"update_id": i, kind: m}, ids, kinds, messages),
         st.builds(lambda i, q: {"update_id": i, "callback_query": q}, ids, callbacks),
