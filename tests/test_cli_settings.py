@@ -159,3 +159,10 @@ def test_chat_without_history_writes_no_file(tmp_path: Path, terminal_env: dict[
     finally:
         terminal.close()
     assert not (tmp_path / "data" / "relais").exists()
+
+
+def test_lines_piped_into_chat_leave_no_history(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    result = relais_command("chat", "--db", str(tmp_path / "r.db"), input="bonjour\n", env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "data" / "relais").exists()

@@ -41,7 +41,9 @@ async def chat(relais: Relais, channel: str, lang: str | None, history: bool = T
     if lang and relais.engine.catalogs.negotiate(lang) is None:
         known = ", ".join(f"{c} ({native_name(c)})" for c in relais.engine.catalogs.languages)
         raise ConfigError(f"--lang {lang!r}: unknown language; Relais speaks: {known}")
-    editor = LineEditor(history_path() if history else None)
+    # Lines piped in (scripts, tests) are nobody's typing: no history file for them.
+    keep = history and sys.stdin.isatty()
+    editor = LineEditor(history_path() if keep else None)
     print(f"Relais, {channel.upper()} view. Type a message; Ctrl-D or Ctrl-C to quit.")
     if channel == "telegram":
         print("Press a button by typing its number or its label.")

@@ -5,7 +5,8 @@ masked (bot/privacy/masking.py) before it enters the history, in memory and on d
 arrow gives back "mot de passe [masqué]", never the password. The file is the user's own
 (`$XDG_DATA_HOME/relais/chat_history`, else `~/.local/share/relais/chat_history`, mode 600),
 never beside the database (which a server's other users may read), at most HISTORY_LINES
-lines. `relais chat --no-history` keeps the history in memory only, for that run.
+lines, and only for lines typed at a terminal (not piped in). `relais chat --no-history`
+keeps the history in memory only, for that run.
 """
 
 from __future__ import annotations
