@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.engine import texts
-from bot.engine.commands import Command, find_command
+from bot.engine.commands import Command, find_command, vital
 from bot.engine.events import (
     Button,
     Event,
@@ -42,8 +42,6 @@ NOTE_KEY = "!note"
 LEAVE_KEY = "!leave"
 FEEDBACK_KEY = "!feedback"
 MAX_PASSING = 50
-VITAL_COMMANDS = (Command.ERASE, Command.STOP, Command.HELP)
-"""Commands a person relies on: the rate limit never swallows them."""
 """Nodes walked in one step at most; the checker refuses loops, this only guards bad data."""
 
 
@@ -160,19 +158,12 @@ class _Turn:
         if now - s.window >= 60 or now < s.window:
             s.window, s.count, s.hushed = now, 0, False
         s.count += 1
-        if s.count <= self.engine.rate_limit or self.vital(event):
+        if s.count <= self.engine.rate_limit or vital(event, s.pending, self.tr):
             return False
         if not s.hushed:
             s.hushed = True
             self.say(texts.RATE_LIMITED)
         return True
-
-    def vital(self, event: Event) -> bool:
-        """OUBLI, STOP, AIDE and the answer to OUBLI's question pass the rate limit."""
-        if self.s.pending == "erase":
-            return True
-        text = event.text if isinstance(event, Text) else None
-        return text is not None and find_command(text, self.tr) in VITAL_COMMANDS
 
     def screen(self, event: Text) -> Text:
         """Cut an oversized message and hide the secrets in it, before anything keeps it."""
