@@ -104,6 +104,8 @@ def _value_after(text: str, start: int, needs_digit: bool) -> tuple[int, int] | 
         word = token.group(1)
         folded = normalize(word) or word
         has_digit = any(ch.isdigit() for ch in word)
+        if needs_digit and not _code_like(word):
+            has_digit = False  # "un code à 6 chiffres", "le code 93200", "mon code R-7K3F"
         if folded in _ORDINARY or (folded.endswith("?") and not has_digit):
             return None
         if folded in _MARKERS or word in _MARKERS:
@@ -114,6 +116,19 @@ def _value_after(text: str, start: int, needs_digit: bool) -> tuple[int, int] | 
             return token.span(1)
         pos = token.end()
     return None
+
+
+_TICKET_CODE = re.compile(r"R-[2-9A-HJKMNP-Z]{4}", re.IGNORECASE)
+_POSTAL_CODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3}")
+
+
+def _code_like(word: str) -> bool:
+    """After "code": three digits or more, and neither a postal code nor the ticket code
+    Relais gave (which the person shows at the desk)."""
+    core = word.strip(".,;!?()«»\"“”'’")
+    if _TICKET_CODE.fullmatch(core) or _POSTAL_CODE.fullmatch(core):
+        return False
+    return sum(ch.isdigit() for ch in core) >= 3
 
 
 def _plain(word: str) -> bool:

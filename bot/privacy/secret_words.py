@@ -49,7 +49,7 @@ oublie oubliee oublies oubliees oublier oubli perdu perdue perdus perdues perte 
 bloque bloquee bloques faux fausse incorrect incorrecte invalide errone erronee expire expiree
 refuse refusee marche fonctionne ne n' n'est nest n'a n'ai pas plus jamais quoi lequel laquelle
 change changer modifie modifier reinitialiser reinitialise renouveler recuperer recevoir
-envoye envoyer demande demander aide aidez help ? svp postal
+envoye envoyer demande demander aide aidez help ? svp postal allocataire route
 forgot forgotten forget lost lose wrong incorrect invalid expired blocked locked not doesn't
 doesnt don't dont isn't isnt won't wont reset change changed what which recover
 نسيت نسيته ضاعت ضاع ضائعة ضايعة خاطئة خاطئ خطأ غلط لا لم ما مش مو مقفل مقفلة منتهية تغيير
