@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
+from bot.channels.twilio import STATUS_PATH
 from bot.config import TwilioSettings
 from bot.web.app import MAX_BODY, TELEGRAM_PATH, TWILIO_PATH, create_app
 from tests.support.fuzzing import (
@@ -192,7 +193,15 @@ def test_signed_twilio_webhooks_get_valid_twiml_or_a_clear_refusal(tmp_path: Pat
         one()
 
 
-PATHS = ("/", "/healthz", TWILIO_PATH, TELEGRAM_PATH, "/mediateurs", "/mediateurs/demandes/x")
+PATHS = (
+    "/",
+    "/healthz",
+    TWILIO_PATH,
+    STATUS_PATH,
+    TELEGRAM_PATH,
+    "/mediateurs",
+    "/mediateurs/demandes/x",
+)
 
 
 def test_any_method_and_path_gets_no_server_error(tmp_path: Path) -> None:

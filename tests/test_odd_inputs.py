@@ -14,9 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from bot.app import start
 from bot.channels.telegram import TelegramChannel, build_application
+from bot.channels.twilio import STATUS_PATH
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
@@ -130,6 +132,28 @@ async def test_an_odd_telegram_update_gets_no_server_error(world, lines, body) -
     lines.check()
 
 
+ODD_STATUSES = {
+    "an unknown message": {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered"},
+    "a status of 500 letters": {"MessageSid": "SM1", "MessageStatus": "x" * 500},
+    "an error code that is no number": {"MessageSid": "SM1", "ErrorCode": "abc"},
+    "no message id": {"MessageStatus": "failed", "ErrorCode": "30003"},
+    "nothing": {},
+}
+"""Twilio status callbacks, signed, that Twilio would not send."""
+
+
+def signed_for(path: str, fields: dict) -> dict[str, str]:
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC + path, fields)
+    return {"X-Twilio-Signature": signature}
+
+
+@pytest.mark.parametrize("fields", list(ODD_STATUSES.values()), ids=list(ODD_STATUSES))
+async def test_an_odd_twilio_status_callback_gets_no_server_error(world, lines, fields) -> None:
+    response = await world.post(STATUS_PATH, data=fields, headers=signed_for(STATUS_PATH, fields))
+    assert response.status_code < 500, response.text
+    lines.check()
+
+
 NOT_URLS = ["http://[::1", "http://[", "https://a:99999999999999999999", "null", "://", "[::1]"]
 
 
@@ -185,6 +209,11 @@ def test_a_real_relais_serve_answers_odd_inputs_without_a_traceback(
             form = urllib.parse.urlencode(params).encode()
             headers = {"Content-Type": "application/x-www-form-urlencoded", **signed(params)}
             statuses["twilio odd fields"] = post(base + TWILIO_PATH, form, headers)
+            for name, fields in ODD_STATUSES.items():
+                body = urllib.parse.urlencode(fields).encode()
+                headers = {"Content-Type": "application/x-www-form-urlencoded"}
+                headers |= signed_for(STATUS_PATH, fields)
+                statuses[f"status {name}"] = post(base + STATUS_PATH, body, headers)
             for value in NOT_URLS:
                 statuses[f"Origin {value}"] = post(
                     base + "/mediateurs/connexion",
