@@ -61,7 +61,7 @@ def write_catalog(path: Path, catalog: Catalog, **options) -> None:
 def extract(locales: Path = LOCALES, flows: Path = SHIPPED_FLOWS) -> dict[str, int]:
     """Write both templates; return how many messages each holds."""
     sources = {
-        "bot": (PROJECT_ROOT / "bot", [("**.py", "python")], {"N_": None}),
+        "bot": (PROJECT_ROOT / "bot", [("**.py", "python")], {"N_": None, "Nn_": (1, 2)}),
         "flows": (flows, [("**.yaml", extract_flows)], {"pgettext": ((1, "c"), 2)}),
     }
     counts = {}
@@ -193,6 +193,12 @@ def catalog_problems(lang: str, locales: Path = LOCALES) -> list[str]:
             if not message.id or not message.string:
                 continue
             where = f"{path}:{message.lineno}"
+            if message.pluralizable:
+                for number, form in enumerate(message.string):
+                    lost = lost_facts(message.id[-1], form) if form else ["the whole text"]
+                    if lost:
+                        problems.append(f"{where}: plural form {number} lost {', '.join(lost)}")
+                continue
             lost = lost_facts(message.id, message.string)
             if lost:
                 problems.append(f"{where}: the translation lost {', '.join(lost)}")
