@@ -1,13 +1,15 @@
 """Right-to-left text that stays readable: numbers, phone lines and links isolated as LTR.
 
-Arabic, Dari and Pashto replies start with a right-to-left mark, and each run that must
-read left to right (a link, a phone number, a date) is wrapped in Unicode isolates
-(LRI … PDI), which Telegram and phones' SMS apps honour.
+In Arabic, Dari and Pashto replies, a line that mixes directions starts with a right-to-left
+mark, and each run in it that must read left to right (a link, a phone number, a date) is
+wrapped in Unicode isolates (LRI … PDI), which Telegram and phones' SMS apps honour. A line
+in one direction only gets no mark: it reads right by itself, and marks cost SMS characters.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.languages import direction
 
@@ -25,11 +27,27 @@ _LTR_RUN = re.compile(
 )
 
 
+_LIST_NUMBER = re.compile(r"^\d{1,2}\. ")
+"""The number of an SMS choice: after a right-to-left mark it reads right without isolates."""
+
+
+def _has_rtl(line: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in line)
+
+
 def for_display(text: str, lang: str) -> str:
+    """Marks only where a line mixes directions: a line all in one direction reads right by
+    itself, and every mark costs a character of a 67-character SMS part."""
     if direction(lang) != "rtl" or not text:
         return text
     lines = []
     for line in text.split("\n"):
-        isolated = _LTR_RUN.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", line)
-        lines.append(RLM + isolated)
+        number = _LIST_NUMBER.match(line)
+        head = number.group(0) if number else ""
+        body = line[len(head) :]
+        if not _has_rtl(body) or not _LTR_RUN.search(body):
+            lines.append(line)
+            continue
+        isolated = _LTR_RUN.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", body)
+        lines.append(RLM + head + isolated)
     return "\n".join(lines)
