@@ -187,7 +187,8 @@ def test_rtl_replies_isolate_numbers_and_links() -> None:
     shown = for_display("اتصل بـ 3230 أو https://www.caf.fr", "ar")
     assert shown.startswith(RLM)
     assert for_display("مرحبا\n1. العربية", "ar") == "مرحبا\n1. العربية", "one direction: no mark"
-    assert for_display("2. Pronote (المدرسة)", "ar") == f"{RLM}2. {LRI}Pronote{PDI} (المدرسة)"
+    assert for_display("2. Pronote (مدرسة)", "ar") == "2. Pronote (مدرسة)", "starts left to right"
+    assert for_display("3. بطاقة Vitale", "ar") == f"{RLM}3. بطاقة {LRI}Vitale{PDI}"
     assert f"{LRI}3230{PDI}" in shown and f"{LRI}https://www.caf.fr{PDI}" in shown
     assert for_display("Appelez le 3230", "fr") == "Appelez le 3230"
     assert f"{LRI}caf.fr{PDI}" in for_display("افتح caf.fr", "ar")

@@ -131,12 +131,14 @@ def test_after_the_notice_an_answer_to_the_question_one_was_at_still_counts(
 
 def test_the_privacy_notice_from_the_menu_in_arabic(shipped_engine) -> None:
     (greeted,) = talk(shipped_engine, "مرحبا", start=Session(lang="ar"))
-    assert greeted.replies[-1].choices[-1] == "بياناتك"
-    (outcome,) = talk(shipped_engine, "بياناتك", start=greeted.session)
+    assert greeted.replies[-1].choices[-1] == "🌐 لغة، بيانات"
+    (settings,) = talk(shipped_engine, "🌐 لغة، بيانات", start=greeted.session)
+    assert "بياناتك" in settings.replies[-1].choices
+    (outcome,) = talk(shipped_engine, "بياناتك", start=settings.session)
     notice = outcome.replies[0].text
     assert "30" in notice and "jours" not in notice, notice
     (resumed,) = talk(shipped_engine, "2", start=outcome.session)
-    assert resumed.replies[-1].key == "menu/accueil"
+    assert resumed.replies[-1].key == "reglages/choix"
 
 
 # Retention, on a real database file.
