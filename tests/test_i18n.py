@@ -276,3 +276,24 @@ def test_pybabel_finds_flow_texts_with_file_line_and_context(tmp_path: Path) -> 
     assert entry is not None
     assert any(path == "flows/menu.yaml" and line > 0 for path, line in entry.locations)
     assert template.get(WORDS[Command.MENU]) is not None
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_language_has_a_glossary_keyed_by_the_french_terms(lang: str) -> None:
+    from bot.i18n.glossary import load_glossary
+
+    terms = {term.french: term for term in load_glossary(lang)}
+    for french in ("attestation de droits", "fin de vos droits", "vie scolaire"):
+        assert terms[french].use and terms[french].note, (lang, french)
+
+
+def test_the_check_flags_a_translation_that_strays_from_the_glossary(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales, ignore=shutil.ignore_patterns("*.mo"))
+    path = workflow.catalog_path("en", "flows", locales)
+    catalog = workflow.read_catalog(path)
+    catalog.get("Attestation de droits", context="ameli/choix").string = "Certificate of rights"
+    workflow.write_catalog(path, catalog)
+    problems = workflow.catalog_problems("en", locales)
+    assert any("'proof of health cover'" in p for p in problems), problems
+    assert any("'certificate of rights', which the glossary avoids" in p for p in problems)

@@ -184,10 +184,13 @@ def status_table(rows: list[Status]) -> str:
 
 
 def catalog_problems(lang: str, locales: Path = LOCALES) -> list[str]:
-    """Translations that lost a link or a number, or broke a list of choice words."""
+    """Translations that lost a link or a number, broke a list of choice words, or strayed
+    from the language's glossary."""
+    from bot.i18n.glossary import load_glossary, term_problems
     from bot.i18n.quality import lost_facts
 
     problems = []
+    terms = load_glossary(lang, locales)
     for _, path in catalogs_of(lang, locales):
         for message in read_catalog(path):
             if not message.id or not message.string:
@@ -204,4 +207,7 @@ def catalog_problems(lang: str, locales: Path = LOCALES) -> list[str]:
                 problems.append(f"{where}: the translation lost {', '.join(lost)}")
             if "|" in message.id and "" in message.string.split("|"):
                 problems.append(f"{where}: an empty word between | in the choice words")
+            if "|" not in message.id:
+                for problem in term_problems(terms, message.id, message.string):
+                    problems.append(f"{where}: {problem} (glossary.yaml)")
     return problems
