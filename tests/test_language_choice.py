@@ -175,6 +175,8 @@ def test_detection_is_pure_and_names_candidates() -> None:
     assert guess("12345", ALL).candidates == ()
     assert language_named("arabic", available=["fr", "en"]) is None, "only languages we have"
     assert language_named("dar") is None, "too short to guess from"
+    assert language_named("paris") is None and language_named("à paris") is None
+    assert language_named("je parle arabe") == "ar", "a name inside a sentence, spelt right"
     assert edit_distance("russain", "russian") == 1
     assert edit_distance("dari", "farsi", limit=1) == 2
 

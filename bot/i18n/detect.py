@@ -67,8 +67,8 @@ LANGUAGES: tuple[Spoken, ...] = (
     Spoken(
         "prs",
         "arabic",
-        ("دری", "دري", "فارسی", "فارسي", "فارسی دری", "پارسی", "dari", "dary", "farsi",
-         "farci", "farsy", "persian", "persan", "parsi", "prs", "fa", "дарі", "дари",
+        ("دری", "دري", "فارسی", "فارسي", "فارسی دری", "پارسی", "dari", "farsi",
+         "farci", "farsy", "persian", "persan", "prs", "fa", "дарі", "дари",
          "фарсі", "фарси", "ዳሪ"),
         words=("است", "هستم", "میخواهم", "می خواهم", "چطور", "خوب", "تشکر", "مه", "کمک",
                "لطفا", "شما", "چی", "اس", "برای", "میکنم", "خواهش", "روز", "بخیر"),
@@ -201,20 +201,19 @@ def _named_exactly(folded: str) -> str | None:
 
 
 def _named_nearly(folded: str) -> str | None:
-    best, codes = 3, set()
-    words = [folded, *(w for w in _WORD.findall(folded) if len(w) >= 4)]
-    for word in dict.fromkeys(words):
-        allowed = _allowed_typos(word)
-        if not allowed:
+    """A name with a typo or two, when the whole answer is that one word: inside a sentence,
+    ordinary words come too near names ("paris", "diary")."""
+    allowed = _allowed_typos(folded)
+    if " " in folded or not allowed:
+        return None
+    best, codes = allowed + 1, set()
+    for name, code in _names().items():
+        if len(name) < 4:
             continue
-        for name, code in _names().items():
-            if len(name) < 4:
-                continue
-            distance = edit_distance(word, name, allowed)
-            if distance > allowed or distance > best:
-                continue
-            if distance < best:
-                best, codes = distance, set()
+        distance = edit_distance(folded, name, allowed)
+        if distance < best:
+            best, codes = distance, set()
+        if distance == best:
             codes.add(code)
     return codes.pop() if len(codes) == 1 else None
 
