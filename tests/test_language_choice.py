@@ -8,8 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.engine import Engine, Session, Text
+from bot.engine.commands import find_command
 from bot.i18n.detect import edit_distance, guess, language_named
 from bot.languages import native_name
 from bot.text import clean
@@ -194,3 +197,35 @@ def test_simulated_sms_resident_gets_arabic_from_its_name(db_path: Path) -> None
     assert "1. العربية" in clean(first["replies"][0]["text"])
     assert first["replies"][0]["direction"] == "rtl"
     assert second["replies"][-1]["lang"] == "ar" and second["node"] == "accueil"
+
+
+SCRIPTS_MIX = st.text(
+    alphabet=st.sampled_from(
+        list("abcdefghijklmnopqrstuvwxyz 0123456789.?!3")
+        + list("عربيسلامدریپښتوټډړ")
+        + list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ")
+        + list("ሰላምትግርኛቋንቋ")
+        + ["😀", "👋", "🌐"]
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=SCRIPTS_MIX, second=SCRIPTS_MIX, third=SCRIPTS_MIX)
+def test_any_first_words_get_an_answer_and_french_only_after_a_second_miss(
+    shipped_engine: Engine, first: str, second: str, third: str
+) -> None:
+    outcomes = sms(shipped_engine, first, second, third)
+    assert all(outcome.replies for outcome in outcomes)
+    assert all(reply.text for outcome in outcomes for reply in outcome.replies)
+    one, two, three = (outcome.session for outcome in outcomes)
+    if one.pending == "first-language" and two.lang == "fr" and two.pending is None:
+        offered, number = one.languages or ALL, second.strip(" .?!")
+        picked = number.isdigit() and 0 < int(number) <= len(offered)
+        named = language_named(second) == "fr" or (picked and offered[int(number) - 1] == "fr")
+        named = named or find_command(second, shipped_engine.catalogs.get("fr")) is not None
+        assert named or guess(second, ALL).strong, "French only when asked for"
+    assert (
+        three.lang or three.pending == "first-language-again" or three.pending == "first-language"
+    )
