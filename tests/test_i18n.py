@@ -242,6 +242,11 @@ def test_adding_a_language_is_one_command(tmp_path: Path) -> None:
     assert [p.name for p in created] == ["bot.po", "flows.po"]
     header = workflow.read_catalog(created[0]).header_comment
     assert "Review: draft" in header and "native speaker" in header
+    assert workflow.read_catalog(created[0]).num_plurals == 2, "Turkish's plural forms"
+    assert (
+        workflow.init("pl", locales=locales)
+        and workflow.read_catalog(workflow.catalog_path("pl", "bot", locales)).num_plurals == 3
+    )
     assert "tr" in workflow.languages(locales)
     assert Catalogs(locales).languages[-1] == "tr"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 from bot.flows.extract import extract_flows
@@ -99,6 +100,9 @@ def init(lang: str, locales: Path = LOCALES) -> list[Path]:
         )
         catalog.update(template)
         catalog.locale = None
+        # The language's plural forms (CLDR's, through Babel), which gettext reads from here.
+        plural = get_plural(babel_locale(lang))
+        catalog.mime_headers = [("Plural-Forms", f"nplurals={plural[0]}; plural={plural[1]};")]
         write_catalog(path, catalog)
         created.append(path)
     return created
