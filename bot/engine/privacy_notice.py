@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.engine import texts
+from bot.engine import reminders, texts
 from bot.engine.events import Event, Text
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ def answer(turn: _Turn, event: Event) -> None:
     picked = turn.pick(event, PRIVACY_KEY, [more, go_on])
     if picked == 0:
         turn.add(lines(turn, texts.PRIVACY_DETAILS))
+        kept_reminders = reminders.privacy_lines(turn)
+        if kept_reminders:
+            turn.add("\n".join(kept_reminders))
     if picked is None and isinstance(event, Text):
         (turn.relay if turn.s.ticket else turn.answer)(event)
         return

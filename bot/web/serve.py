@@ -59,9 +59,16 @@ async def serve(relais: Relais) -> None:
     if settings.twilio is not None and not settings.public_url:
         raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
     twilio = None
+    windows = {}
     if settings.twilio is not None:
-        twilio = TwilioSender(settings.twilio, relais.conversations, budget=settings.sms_segments)
+        twilio = TwilioSender(
+            settings.twilio,
+            relais.conversations,
+            budget=settings.sms_segments,
+            public_url=settings.public_url,
+        )
         senders.update(twilio.senders())
+        windows.update(twilio.windows())
     # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
     # cleanup below runs (a container stop sends SIGTERM).
     signal.signal(signal.SIGTERM, _stop)
@@ -70,7 +77,7 @@ async def serve(relais: Relais) -> None:
         create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
     )
     try:
-        async with relais.outbox(senders):
+        async with relais.outbox(senders, windows), relais.reminders():
             await uvicorn.Server(config).serve()
     finally:
         if telegram is not None:
