@@ -106,8 +106,8 @@ async def open_ticket_in_arabic(world: World) -> str:
     """مرحبا → العربية → CAF → مساعدة (stuck) → CAF → 93200 → the first place → yes → own
     words."""
     first = await world.sms("مرحبا")
-    assert "العربية" in first[0]
-    await world.sms("3")  # العربية
+    assert "1. العربية" in first[0], "Arabic script: Arabic, Dari or Pashto, Arabic first"
+    await world.sms("1")  # العربية
     await world.sms("1")  # CAF
     asked = "\n".join(await world.sms("مساعدة"))
     assert "يمكن لشخص أن يساعدك" in asked and "CAF" in asked, "a person, then which one"
