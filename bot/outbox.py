@@ -120,12 +120,14 @@ async def waiting(conn: aiosqlite.Connection) -> int:
     return rows[0][0] if rows else 0
 
 
-async def most_attempts(conn: aiosqlite.Connection) -> int:
-    """The tries of the message retried most (0: none is being retried), read by index."""
+async def health(conn: aiosqlite.Connection) -> dict[str, int]:
+    """For /healthz: messages waiting, and the tries of the one retried most (0: none is
+    being retried); one statement that reads a counter and one index entry."""
     rows = await conn.execute_fetchall(
-        "SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0"
+        "SELECT (SELECT waiting FROM outbox_size), "
+        "(SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0)"
     )
-    return rows[0][0]
+    return {"waiting": rows[0][0] or 0, "most_attempts": rows[0][1]}
 
 
 async def enqueue_many(

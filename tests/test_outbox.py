@@ -15,7 +15,7 @@ from bot.outbox import (
     TryLater,
     backoff,
     enqueue,
-    most_attempts,
+    health,
     replies_payload,
     waiting,
 )
@@ -132,8 +132,9 @@ async def test_a_message_queued_behind_a_retrying_one_waits_for_it(tmp_path: Pat
     assert await outbox.flush(now) == 0
     await queue(db, "+33600000000", "second")
     assert await outbox.flush(now + 1) == 0, "the second does not overtake the first"
-    assert sent == [] and await most_attempts(db.conn) == 1
+    assert sent == [] and (await health(db.conn))["most_attempts"] == 1
     down.clear()
     assert await outbox.flush(now + backoff(1) + 1) == 2
-    assert sent == ["premier", "second"] and await most_attempts(db.conn) == 0
+    assert sent == ["premier", "second"]
+    assert await health(db.conn) == {"waiting": 0, "most_attempts": 0}
     await db.close()

@@ -21,7 +21,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_checks import BadUpdate, check_update
 from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
-from bot.outbox import most_attempts, waiting
+from bot.outbox import health as outbox_health
 from bot.store.errors import DatabaseError
 from bot.web.bodies import read_body
 from bot.web.inbox import inbox_routes
@@ -53,11 +53,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
-        conn = relais.db.conn
-        checks["outbox"] = {
-            "waiting": await waiting(conn),
-            "most_attempts": await most_attempts(conn),
-        }
+        checks["outbox"] = await outbox_health(relais.db.conn)
         checks["texts_shown_in_french"] = dict(missing_texts)
         checks["channels"] = [
             name
