@@ -4,6 +4,7 @@ retried with growing waits, without one slow recipient holding up the others."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.outbox import (
     waiting,
 )
 from bot.store import open_database
+from bot.store.db import _statements, migrations
 
 
 async def queue(db, user: str, *texts: str) -> None:
@@ -136,5 +138,39 @@ async def test_a_message_queued_behind_a_retrying_one_waits_for_it(tmp_path: Pat
     down.clear()
     assert await outbox.flush(now + backoff(1) + 1) == 2
     assert sent == ["premier", "second"]
+    assert await health(db.conn) == {"waiting": 0, "most_attempts": 0}
+    await db.close()
+
+
+async def test_messages_queued_before_the_upgrade_still_go_in_order(tmp_path: Path) -> None:
+    """A deployment upgraded with replies still queued (schema 7): after the migration each
+    recipient's oldest goes first, and the health check counts them all."""
+    path = tmp_path / "relais.db"
+    conn = sqlite3.connect(path)
+    for number, script in migrations():
+        if number > 7:
+            break
+        for statement in _statements(script.read_text()):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version=7")
+    payload = '[{"text": "%s", "choices": []}]'
+    conn.executemany(
+        "INSERT INTO outbox (channel, user_id, payload, next_at, created_at) "
+        "VALUES ('sms', ?, ?, 0, 0)",
+        [(user, payload % f"{user}{n}") for n in range(3) for user in ("a", "b")],
+    )
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    assert await db.schema_version() > 7
+    assert await health(db.conn) == {"waiting": 6, "most_attempts": 0}
+    sent: list[str] = []
+
+    async def sender(user: str, payload) -> None:
+        sent.append(payload[0]["text"])
+
+    assert await Outbox(db, {"sms": sender}).flush(time.time()) == 6
+    assert [t for t in sent if t[0] == "a"] == ["a0", "a1", "a2"]
+    assert [t for t in sent if t[0] == "b"] == ["b0", "b1", "b2"]
     assert await health(db.conn) == {"waiting": 0, "most_attempts": 0}
     await db.close()
