@@ -251,23 +251,22 @@ class Outbox:
 
     async def _due(self, now: float, skip: set[int] = frozenset()) -> list[_Row]:
         """The oldest queued message of each recipient not being sent to, when it is due:
-        never a later one first. At most BATCH messages in flight; the heads are read by
-        index in due order (migration 0012), so a look costs what it sends, not the
-        backlog."""
-        room = BATCH - len(self._busy)
-        if room <= 0:
-            return []
+        never a later one first. At most BATCH messages in flight per channel (a backlog on
+        one channel holds up no other); the heads are read by index in due order
+        (migration 0012), so a look costs what it sends, not the backlog."""
         picked: list[int] = []
         for channel in self.senders:
+            busy = sum(1 for key in self._busy if key[0] == channel)
+            room = BATCH - busy
+            if room <= 0:
+                continue
             heads = await self.db.conn.execute_fetchall(
                 "SELECT id, user_id FROM outbox WHERE channel = ? AND head = 1 "
                 "AND next_at <= ? ORDER BY next_at LIMIT ?",
-                (channel, now, room + len(self._busy) + len(skip)),
+                (channel, now, room + busy + len(skip)),
             )
             fresh = [i for i, user in heads if (channel, user) not in self._busy and i not in skip]
-            picked += fresh[: room - len(picked)]
-            if len(picked) >= room:
-                break
+            picked += fresh[:room]
         if not picked:
             return []
         marks = ", ".join("?" for _ in picked)

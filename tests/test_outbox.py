@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.engine import Reply
 from bot.outbox import (
     BATCH,
+    CHAT,
     MAX_ATTEMPTS,
     Outbox,
     TryLater,
@@ -174,3 +175,38 @@ async def test_messages_queued_before_the_upgrade_still_go_in_order(tmp_path: Pa
     assert [t for t in sent if t[0] == "b"] == ["b0", "b1", "b2"]
     assert await health(db.conn) == {"waiting": 0, "most_attempts": 0}
     await db.close()
+
+
+async def test_a_residents_backlog_does_not_hold_up_the_mediators_chat(tmp_path: Path) -> None:
+    """More residents waiting than messages in flight (Telegram slow to answer): the post
+    to the mediators' chat queued meanwhile goes at once (each channel has its own)."""
+    db = await open_database(tmp_path / "relais.db")
+    release = asyncio.Event()
+    posted: list[str] = []
+
+    async def slow(user: str, payload) -> None:
+        await release.wait()
+
+    async def post(chat: str, payload) -> None:
+        posted.append(payload["text"])
+
+    now = time.time()
+    async with db.transaction() as conn:
+        for n in range(BATCH + 50):
+            await enqueue(conn, "telegram", str(n), replies_payload([Reply("x")]), now - 10)
+        await enqueue(conn, CHAT, "-100", {"text": "Nouvelle demande R-1234"}, now - 5)
+    outbox = Outbox(db, {"telegram": slow, CHAT: post})
+    worker = asyncio.create_task(outbox.run())
+    try:
+        async with asyncio.timeout(5):
+            while not posted:
+                await asyncio.sleep(0.01)
+        assert posted == ["Nouvelle demande R-1234"]
+        release.set()
+        async with asyncio.timeout(10):
+            while await outbox.pending():
+                await asyncio.sleep(0.01)
+    finally:
+        release.set()
+        await outbox.stop(worker, 2)
+        await db.close()
