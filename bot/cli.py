@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.i18n import cli as i18n_cli
     from bot.places import cli as places_cli
     from bot.privacy import cli as privacy_cli
+    from bot.stats import cli as stats_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     places_cli.register(commands)
     handoff_cli.register(commands)
     privacy_cli.register(commands)
+    stats_cli.register(commands)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -108,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.privacy.cli import run as run_purge
 
             return run_purge(args, _settings(args))
+        if args.command == "stats":
+            from bot.stats.cli import run as run_stats
+
+            return run_stats(args, _settings(args))
         if args.command in ("mediators", "tickets", "audit"):
             from bot.handoff.cli import run as run_handoff
 

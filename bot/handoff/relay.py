@@ -19,6 +19,7 @@ from bot.handoff import tickets
 from bot.handoff.mediators import covered_places, organisation, organisation_for_place
 from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
+from bot.stats import tickets as counters
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ class Relay:
             )
         elif effect.kind == "said":
             if data["delivered"]:
+                await counters.first_answer(conn, ticket, now)
                 if ticket.status == "open":  # answering is taking it: the others see who
+                    await counters.count_ticket(conn, ticket, "claimed", now)
                     await conn.execute(
                         "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
                         (data["name"], ticket.id),
@@ -100,6 +103,8 @@ class Relay:
             )
         elif effect.kind == "closed":
             by = data.get("by") or "un médiateur"
+            asked = ticket.status in ("open", "claimed") and data.get("delivered", True)
+            await counters.closed(conn, ticket, now, asked)
             await tickets.set_status(conn, ticket.id, "closed", now)
             await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
             text = f"{ticket.code} : clos par {by}."
@@ -111,6 +116,8 @@ class Relay:
             await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
         elif effect.kind == "feedback":
             await tickets.set_helped(conn, ticket.code, data["helped"])
+            column = "helped_yes" if data["helped"] else "helped_no"
+            await counters.count_ticket(conn, ticket, column, now)
             said = "cela l'a aidée" if data["helped"] else "cela ne l'a pas aidée"
             await tickets.add_message(
                 conn, ticket.id, "relais", f"Avis de la personne : {said}.", now
@@ -137,6 +144,7 @@ class Relay:
             summary=summarise(self.flows, data, channel),
             now=now,
         )
+        await counters.opened(conn, ticket, now)
         log.info("ticket %s opened for %s (%s)", ticket.code, org.name, ticket.topic)
         if org.telegram_chat is not None:
             post = {
