@@ -67,8 +67,9 @@ async def figures(
     if organisation is not None:
         return {**out, "handoffs": handoffs}
     people = await _conversations(conn, since, until, flow, flows)
-    unmatched = people.pop("unmatched")
-    return {**out, **people, "handoffs": handoffs, "unmatched": unmatched}
+    order = ("conversations", "flows", "handoffs", "languages", "channels", "unmatched")
+    people["handoffs"] = handoffs
+    return {**out, **{key: people[key] for key in order}}
 
 
 async def _conversations(conn, since, until, flow, flows) -> dict[str, Any]:
