@@ -30,6 +30,7 @@ from bot.handoff.tickets import STATUS_FR, Ticket
 from bot.web import auth
 from bot.web.auth import SECURITY_HEADERS, WebSession
 from bot.web.bodies import read_body
+from bot.web.figures import figures_routes
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ PARIS = ZoneInfo("Europe/Paris")
 MAX_FORM = 32 * 1024
 """Bytes of a form: a 2,000-character reply in any script, percent-encoded, fits."""
 SESSION_COOKIE, LOGIN_COOKIE = "relais_session", "relais_login"
-NEXT_PAGE = re.compile(r"/mediateurs/demandes/[A-Za-z0-9-]{1,20}")
-"""Where the sign-in may send the mediator back to: a ticket page of this site only."""
+NEXT_PAGE = re.compile(r"/mediateurs/demandes/[A-Za-z0-9-]{1,20}|/operateurs")
+"""Where the sign-in may send the mediator back to: a ticket page or the figures page."""
 
 NOTICES = {
     "envoye": "Message enregistré : il part vers la personne.",
@@ -275,7 +276,7 @@ class Inbox:
         if old:
             await auth.end_session(self.db, old)
         token, _ = await auth.create_session(self.db, mediator, time.time())
-        then = form.get("suite", "")
+        then = form.get("suite", "") or ("/operateurs" if mediator.is_operator else PREFIX)
         response = RedirectResponse(then if NEXT_PAGE.fullmatch(then) else PREFIX, status_code=303)
         auth.set_cookie(
             response, SESSION_COOKIE, token, max_age=auth.SESSION_SECONDS, secure=self.secure
@@ -387,7 +388,7 @@ def inbox_routes(relais: Relais) -> list[BaseRoute]:
     """The inbox's routes, to add to the application's."""
     inbox = Inbox(relais)
     page = inbox.page
-    return [
+    return figures_routes(relais, inbox) + [
         Route(PREFIX, page(inbox.home), methods=["GET"]),
         Route(f"{PREFIX}/inbox.css", inbox.stylesheet, methods=["GET"]),
         Route(SIGN_IN, page(inbox.show_sign_in), methods=["GET"]),
