@@ -77,10 +77,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             time.sleep(0.2)
 
 
-def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
-    """The real `relais serve` in a child process on a free port, up and answering; only the
-    RELAIS_ settings given here (none of the developer's)."""
-    port = free_port()
+def start_serve(
+    db: Path | str, env: dict[str, str] | None = None, port: int | None = None
+) -> tuple[subprocess.Popen, int]:
+    """The real `relais serve` in a child process on a free port (or `port`), up and
+    answering; only the RELAIS_ settings given here (none of the developer's)."""
+    port = port or free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     process = subprocess.Popen(
         [

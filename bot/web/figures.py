@@ -56,7 +56,7 @@ def period(request: Request) -> tuple[str, str]:
 def _label(flows: FlowSet, flow_id: str, node_id: str) -> str:
     node = flows.get(flow_id, node_id)
     text = " ".join((getattr(node, "text", "") or "").split()) if node else ""
-    text = text if len(text) <= 44 else text[:43] + "…"
+    text = text if len(text) <= 34 else text[:33] + "…"
     return f"{node_id} · {text}" if text else node_id
 
 
