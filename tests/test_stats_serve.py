@@ -16,13 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from twilio.request_validator import RequestValidator
 
 from bot.app import start
 from bot.config import Settings
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.stats.days import PARIS, week_of
-from twilio.request_validator import RequestValidator
-
 from tests.conftest import (
     FIXTURE_FLOWS,
     free_port,

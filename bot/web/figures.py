@@ -132,7 +132,11 @@ class FiguresPage:
         return Response(self.css, media_type="text/css", headers=headers)
 
 
-def figures_routes(relais: Relais, inbox) -> list[BaseRoute]:
+def figures_routes(relais: Relais) -> list[BaseRoute]:
+    """The figures page's routes; it signs people in with the inbox's page and sessions."""
+    from bot.web.inbox import Inbox
+
+    inbox = Inbox(relais)
     page = FiguresPage(relais, inbox)
     return [
         Route(PREFIX, inbox.page(page.show), methods=["GET"]),

@@ -30,7 +30,6 @@ from bot.handoff.tickets import STATUS_FR, Ticket
 from bot.web import auth
 from bot.web.auth import SECURITY_HEADERS, WebSession
 from bot.web.bodies import read_body
-from bot.web.figures import figures_routes
 
 log = logging.getLogger(__name__)
 
@@ -388,7 +387,7 @@ def inbox_routes(relais: Relais) -> list[BaseRoute]:
     """The inbox's routes, to add to the application's."""
     inbox = Inbox(relais)
     page = inbox.page
-    return figures_routes(relais, inbox) + [
+    return [
         Route(PREFIX, page(inbox.home), methods=["GET"]),
         Route(f"{PREFIX}/inbox.css", inbox.stylesheet, methods=["GET"]),
         Route(SIGN_IN, page(inbox.show_sign_in), methods=["GET"]),
