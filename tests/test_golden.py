@@ -96,20 +96,31 @@ async def test_procedure_reaches_its_outcome(
 
 
 def test_every_procedure_of_the_menu_has_a_golden_path(shipped_engine: Engine) -> None:
-    """Each choice of each topic's first question is walked by at least one scenario."""
-    walked = {(s["answers"][0], s["answers"][1]) for s in SCENARIOS if len(s["answers"]) > 1}
-    menu = shipped_engine.flows.flows["menu"]
-    menu_question = menu.nodes[menu.start]
-    for choice in menu_question.choices:
-        if choice.command:
-            continue
-        jump = menu.nodes[choice.next]
-        topic = shipped_engine.flows.flows.get(getattr(jump, "flow", ""))
-        if topic is None or topic.id == "aide":
-            continue
-        first = topic.nodes[topic.start]
-        assert isinstance(first, Question), topic.id
-        for option in first.choices:
-            assert (choice.label, option.label) in walked, (
-                f"no golden scenario for {choice.label} > {option.label}"
-            )
+    """Each choice of each procedure's first question, under the menu and its submenus, is
+    walked by at least one scenario."""
+    walked = {
+        tuple(s["answers"][:depth]) for s in SCENARIOS for depth in range(len(s["answers"]) + 1)
+    }
+    flows = shipped_engine.flows.flows
+
+    def choice_paths(flow_id: str, prefix: tuple[str, ...]):
+        flow = flows[flow_id]
+        first = flow.nodes[flow.start]
+        if not isinstance(first, Question):
+            return
+        for choice in first.choices:
+            if choice.command:
+                continue
+            target = flow.nodes[choice.next]
+            sub = getattr(target, "flow", None)
+            if sub == "aide":
+                continue
+            if sub and isinstance(flows[sub].nodes[flows[sub].start], Question):
+                yield from choice_paths(sub, (*prefix, choice.label))
+            elif prefix:
+                yield (*prefix, choice.label)
+
+    paths = list(choice_paths("menu", ()))
+    assert len(paths) >= 28, "the walk must reach every procedure of the menu"
+    for path in paths:
+        assert path in walked, f"no golden scenario for {' > '.join(path)}"

@@ -120,11 +120,13 @@ def test_the_privacy_notice_by_keyword_in_french(shipped_engine) -> None:
 
 def test_the_privacy_notice_from_the_menu_in_arabic(shipped_engine) -> None:
     (greeted,) = talk(shipped_engine, "مرحبا", start=Session(lang="ar"))
-    assert greeted.replies[-1].choices[-1] == "بياناتك"
-    (outcome,) = talk(shipped_engine, "بياناتك", start=greeted.session)
+    assert greeted.replies[-1].choices[-1] == "🌐 اللغة، البيانات"
+    (settings,) = talk(shipped_engine, "🌐 اللغة، البيانات", start=greeted.session)
+    assert "بياناتك" in settings.replies[-1].choices
+    (outcome,) = talk(shipped_engine, "بياناتك", start=settings.session)
     notice = outcome.replies[0].text
     assert "Relais" in notice and "30" in notice and "jours" not in notice, notice
-    assert outcome.replies[-1].key == "menu/accueil"
+    assert outcome.replies[-1].key == "reglages/choix"
 
 
 # Retention, on a real database file.

@@ -15,6 +15,10 @@ TOPICS_FR = {
     "france_travail": "France Travail",
     "pronote": "Pronote (école)",
     "ameli": "ameli (Assurance Maladie)",
+    "titres": "France Titres (papiers d'identité, permis, carte grise)",
+    "sejour": "Titre de séjour (ANEF)",
+    "impots": "Impôts",
+    "retraite": "Retraite",
     "other": "Autre",
 }
 CHANNELS_FR = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "console": "terminal"}

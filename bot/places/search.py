@@ -28,7 +28,17 @@ from bot.places.hours import UNKNOWN, Opening, Schedule, Status
 from bot.places.model import COLUMNS, Place
 from bot.store import Database
 
-TOPICS = ("caf", "ameli", "france_travail", "pronote", "other")
+TOPICS = (
+    "caf",
+    "ameli",
+    "france_travail",
+    "pronote",
+    "titres",
+    "sejour",
+    "impots",
+    "retraite",
+    "other",
+)
 LIMIT = 3
 RADIUS_KM = 30.0
 CELL_DEGREES = 0.2
@@ -63,12 +73,12 @@ def flags(place: Place) -> int:
 
 def need_match(bits: int, need: str | None) -> float:
     """0 to 1: how well the place fits the need (the procedure the resident is stuck in)."""
-    if need in ("caf", "ameli", "france_travail"):
+    if need in ("caf", "ameli", "france_travail", "titres", "impots", "retraite"):
         score = 1.0 if bits & FS else 0.7 if bits & DEMARCHES else 0.0
         return min(1.0, score + (0.2 if bits & AIDANTS else 0.0))
     if need == "pronote":
         return 1.0 if bits & PARENTALITE else 0.6 if bits & (DEMARCHES | FS) else 0.0
-    if need == "other":
+    if need in ("sejour", "other"):
         return 0.8 if bits & (FS | DEMARCHES) else 0.0
     return 0.5 if bits & (FS | DEMARCHES) else 0.0
 
