@@ -142,3 +142,29 @@ async def test_no_phone_number_or_long_text_is_kept_in_the_counters(
         dump += repr(await db.conn.execute_fetchall(f"SELECT * FROM {table}"))
     assert "+336" not in dump and "0612" not in dump and "comprends" not in dump
     await db.close()
+
+
+def test_an_operator_is_added_with_the_role_and_keeps_it(db_path: Path) -> None:
+    from tests.conftest import relais_command
+
+    def add(*extra: str):
+        return relais_command(
+            "mediators",
+            "add",
+            "direction@asso.fr",
+            "--org",
+            "Asso",
+            "--password-stdin",
+            "--db",
+            str(db_path),
+            *extra,
+            input="un mot de passe solide\n",
+        )
+
+    added = add("--role", "operator")
+    assert added.returncode == 0 and "Added operator direction@asso.fr" in added.stdout
+    assert add().returncode == 0  # a new password, the role kept
+    listed = relais_command("mediators", "list", "--json", "--db", str(db_path))
+    assert '"role": "operator"' in listed.stdout
+    wrong = add("--role", "chef")
+    assert wrong.returncode == 2 and "invalid choice: 'chef'" in wrong.stderr
