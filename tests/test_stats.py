@@ -168,3 +168,36 @@ def test_an_operator_is_added_with_the_role_and_keeps_it(db_path: Path) -> None:
     assert '"role": "operator"' in listed.stdout
     wrong = add("--role", "chef")
     assert wrong.returncode == 2 and "invalid choice: 'chef'" in wrong.stderr
+
+
+async def test_purge_counts_what_it_deletes_keeps_the_figures_and_drops_rare_phrases(
+    engine: Engine, db_path: Path
+) -> None:
+    from tests.conftest import FIXTURE_FLOWS, relais_command
+
+    db = await open_database(db_path)
+    conversations = Conversations(db, engine)
+    for n in range(6):
+        await say(conversations, f"often-{n}", "demarche")
+        await say(conversations, f"often-{n}", "euh blabla")
+    for n in range(2):
+        await say(conversations, f"rare-{n}", "demarche")
+        await say(conversations, f"rare-{n}", "Fatou Diallo")
+    await db.close()
+    purged = relais_command(
+        "purge",
+        "--db",
+        str(db_path),
+        env={"RELAIS_FLOWS": str(FIXTURE_FLOWS), "RELAIS_KEEP_SESSIONS_DAYS": "1"},
+    )
+    assert purged.returncode == 0, purged.stderr
+    assert "     8 idle conversations counted as left (statistics)" in purged.stdout
+    assert "     1 rare unmatched phrases deleted (statistics)" in purged.stdout
+    assert "     8 idle conversations deleted" in purged.stdout
+    db = await open_database(db_path)
+    got = await figures(db.conn, flows=engine.flows)
+    assert got["conversations"] == 8
+    assert got["flows"]["demarche"]["nodes"]["compte"]["left_here"] == 8
+    phrases = await db.conn.execute_fetchall("SELECT phrase FROM stats_unmatched")
+    assert phrases == [("euh blabla",)]
+    await db.close()

@@ -39,3 +39,16 @@ async def sweep(conn: aiosqlite.Connection, flows: FlowSet, idle_seconds: float,
         (SWEPT_UNTIL, cutoff),
     )
     return left
+
+
+async def forget_rare_phrases(conn: aiosqlite.Connection, before_day: str) -> int:
+    """Unmatched phrases seen fewer than 5 times in all, last typed before `before_day`, are
+    deleted: a phrase only one or two people typed is no word for the flows, and may be
+    about them. Run by `relais purge`, with the conversations' retention."""
+    cursor = await conn.execute(
+        "DELETE FROM stats_unmatched WHERE (flow, node, lang, phrase) IN ("
+        "SELECT flow, node, lang, phrase FROM stats_unmatched GROUP BY flow, node, lang, phrase "
+        "HAVING SUM(count) < 5 AND MAX(day) < ?)",
+        (before_day,),
+    )
+    return max(cursor.rowcount, 0)
