@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.web.serve import webhook_set
 
             return asyncio.run(webhook_set())
+        if args.command == "telegram":
+            from bot.web.serve import telegram_setup
+
+            return asyncio.run(telegram_setup())
         if args.command == "places":
             from bot.places.cli import run as run_places
 
