@@ -29,7 +29,7 @@ from tests.conftest import (
     relais_command,
     start_serve,
 )
-from tests.test_channel_twilio import SID, TOKEN, messages, sms
+from tests.support.twilio import SID, TOKEN, messages, sms
 from tests.test_inbox_browser import PHONE, SHOTS, fits_the_screen, launch
 
 SAINT_DENIS = "france-services:668"
