@@ -8,26 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.conversations import Conversations
-from bot.engine import Engine, Text
+from bot.engine import Engine
 from bot.stats.idle import sweep
 from bot.stats.report import figures, hide_small
 from bot.store import open_database
 from tests.conftest import NOON
+from tests.support.stats import say
 
 DAY = NOON.date().isoformat()
-SENT = iter(range(10**6))
-
-
-async def say(conversations: Conversations, user: str, text: str, at=NOON, *, twice=True):
-    """A Telegram message, delivered twice when `twice` (the channel retried it)."""
-    message_id = f"{user}:{next(SENT)}"
-    first = await conversations.handle("telegram", user, Text(text), external_id=message_id, now=at)
-    if twice:
-        again = await conversations.handle(
-            "telegram", user, Text(text), external_id=message_id, now=at
-        )
-        assert again.duplicate
-    return first
 
 
 async def procedure(conversations: Conversations, user: str, worked: str, at=NOON) -> None:

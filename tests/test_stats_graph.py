@@ -10,7 +10,7 @@ from bot.engine import Engine
 from bot.stats.idle import sweep
 from bot.store import open_database
 from tests.conftest import FIXTURE_FLOWS, NOON, relais_command
-from tests.test_stats import say
+from tests.support.stats import say
 
 
 async def leave(engine: Engine, db_path: Path) -> None:

@@ -29,8 +29,8 @@ from tests.conftest import (
     relais_command,
     start_serve,
 )
+from tests.support.stats import PHONE, SHOTS, fits_the_screen, launch
 from tests.support.twilio import SID, TOKEN, messages, sms
-from tests.test_inbox_browser import PHONE, SHOTS, fits_the_screen, launch
 
 SAINT_DENIS = "france-services:668"
 ORG = "France Services Saint-Denis"
