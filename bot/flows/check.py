@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from bot.channels.segments import sms_cost
+from bot.flows.glossary import glossary_problems, load_glossary
 from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question, Router
 from bot.flows.problems import Problem
 from bot.flows.reader import ParsedFile
@@ -153,6 +154,7 @@ def _check_flow(
             out.extend(_route_problems(flow, node))
 
     out.extend(_writing_problems(flow))
+    out.extend(glossary_problems(flow, load_glossary()))
     reachable = _reachable(flow, {flow.start, *entries})
     for node in flow.nodes.values():
         if node.id not in reachable:
