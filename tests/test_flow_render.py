@@ -75,4 +75,7 @@ def test_the_router_of_the_help_flow_is_drawn_and_exported(tmp_path: Path) -> No
         in document
     )
     assert "6. otherwise → [quel-organisme](#aide-quel-organisme)" in document
-    assert "**Pronote (école)** (also: pronote, ecole, educonnect, college, lycee) · topic" in document
+    assert (
+        "**Pronote (école)** (also: pronote, ecole, educonnect, college, lycee) · topic `pronote`"
+        in (document)
+    )
