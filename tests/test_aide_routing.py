@@ -17,7 +17,7 @@ from bot.i18n import Catalogs
 from bot.paths import SHIPPED_FLOWS
 from bot.store import open_database
 from tests.conftest import NOON, TESTS
-from tests.test_handoff_engine import PLACES
+from tests.support.places import PLACES
 
 ASKED = "Votre démarche concerne quel organisme ?"
 NEW_TOPICS = ("titres", "sejour", "impots", "retraite")
