@@ -28,6 +28,7 @@ from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue, replies_payload
 from bot.reminders.store import forget as forget_reminders
+from bot.stats.count import Tally
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
@@ -86,6 +87,8 @@ class Conversations:
         self.db = db
         self.engine = engine
         self.relay = Relay(engine.flows)
+        self.idle_seconds = engine.idle_after.total_seconds()
+        """After this long without a message, a conversation was left (for the statistics)."""
         self.clock: Callable[[], float] = time.time
         """The time of messages given no time (tests move it to see a day pass)."""
         self.queued: Callable[[], None] = lambda: None
@@ -171,6 +174,7 @@ class Conversations:
             erased: set[tuple[str, str]] = set()
             failed: list[tuple[str, str]] = []
             results = []
+            tally = Tally(self.relay.flows, self.idle_seconds)
             for waiting in batch:
                 delivery = (waiting.channel, waiting.message_id)
                 session = sessions.get(waiting.key) or Session()
@@ -189,6 +193,8 @@ class Conversations:
                     apology = Reply(texts.failure(session.lang), lang=session.lang or "fr")
                     results.append(Handled((apology,), session, failed=True))
                     continue
+                now = waiting.now.timestamp()
+                tally.step(waiting.channel, session, waiting.event, outcome, now)
                 sessions[waiting.key] = outcome.session
                 if any(effect.kind == "erase" for effect in outcome.effects):
                     erased.add(waiting.key)
@@ -206,6 +212,7 @@ class Conversations:
                 self._erased = True
             if failed:
                 await forget_deliveries(conn, failed)
+            await tally.flush(conn)
         return results
 
     async def _reopens_window(self, conn, waiting: _Waiting, session: Session) -> bool:
@@ -243,7 +250,7 @@ class Conversations:
         now = waiting.now.timestamp()
         await conn.execute("SAVEPOINT message")
         try:
-            replies, message_id = list(outcome.replies), None
+            replies, message_id, marks = list(outcome.replies), None, list(outcome.marks)
             effects, done = list(outcome.effects), list(outcome.effects)
             while effects:
                 effect = effects.pop(0)
@@ -256,6 +263,7 @@ class Conversations:
                     replies.extend(more.replies)
                     effects.extend(more.effects)
                     done.extend(more.effects)
+                    marks.extend(more.marks)
                     outcome = more
             if waiting.outbound and replies:
                 payload = replies_payload(replies)
@@ -268,7 +276,7 @@ class Conversations:
             await conn.execute("RELEASE message")
             return None
         await conn.execute("RELEASE message")
-        return Outcome(tuple(replies), outcome.session, tuple(done))
+        return Outcome(tuple(replies), outcome.session, tuple(done), tuple(marks))
 
     async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:
         """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,

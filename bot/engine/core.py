@@ -26,6 +26,7 @@ from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
 from bot.engine.routing import known, route
 from bot.engine.session import Session
+from bot.engine.trail import ANSWERED, HELP, MISSED, REACHED, Mark
 from bot.engine.validators import VALIDATORS
 from bot.flows import (
     End,
@@ -88,7 +89,7 @@ class Engine:
             reminders.due(turn, event)
         else:
             turn.run(event)
-        return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
+        return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects), tuple(turn.marks))
 
     def choices(self, session: Session) -> tuple[str | None, tuple[str, ...]]:
         """The buttons the resident has in front of them now: (question key, labels)."""
@@ -125,6 +126,7 @@ class _Turn:
         self.tr: Translator = engine.catalogs.get(session.lang)
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
+        self.marks: list[Mark] = []
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -195,6 +197,10 @@ class _Turn:
             self.say(texts.MASKED)
         return Text(text)
 
+    def mark(self, kind: str, node_id: str, choice: int | None = None, text: str = "") -> None:
+        """Note for the statistics what happened at a node of the current flow."""
+        self.marks.append(Mark(kind, self.s.flow, node_id, choice, text))
+
     # -- replies ----------------------------------------------------------------------------
 
     @property
@@ -251,6 +257,7 @@ class _Turn:
             s.flow, s.node = main.id, menu.id
             picked = match_choice(text, self.options(menu))
             if picked is not None and picked < len(menu.choices):
+                self.mark(REACHED, menu.id)
                 self.choose(menu, picked)
                 return
         self.enter(main.id, main.start)
@@ -270,6 +277,7 @@ class _Turn:
                 node_id = route(node, known(self.s, self.flows, flow_id, self.topic()))
                 continue
             s.flow, s.node, s.misses = flow_id, node_id, 0
+            self.mark(REACHED, node_id)
             if isinstance(node, Message):
                 self.add(self.flow_text(node, node.text))
                 node_id = node.next
@@ -333,6 +341,7 @@ class _Turn:
         if node.choices[index].command:
             self.command(Command(node.choices[index].command))
             return
+        self.mark(ANSWERED, node.id, index)
         self.s.remember(self.s.flow, node.id, index)
         self.s.push_back(self.s.flow, node.id)
         self.enter(self.s.flow, node.choices[index].next)
@@ -379,6 +388,7 @@ class _Turn:
             return
         if node.save:
             self.s.vars = {**self.s.vars, node.save: value}
+        self.mark(ANSWERED, node.id)
         self.s.remember(self.s.flow, node.id, value)
         self.s.push_back(self.s.flow, node.id)
         self.enter(self.s.flow, node.next)
@@ -396,10 +406,12 @@ class _Turn:
         if where is None:
             self.s.misses += 1
             if self.s.misses < 2:
+                self.mark(MISSED, node.id)
                 self.say(texts.PLACE_NOT_FOUND)
                 self.ask(node)
                 return
             self.add(fallback_text(self.topic(), self.tr))
+        self.mark(ANSWERED, node.id)
         self.s.remember(self.s.flow, node.id, where.postal_code or where.label if where else "")
         self.s.push_back(self.s.flow, node.id)
         self.s.place = []
@@ -438,6 +450,8 @@ class _Turn:
 
     def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
         self.s.misses += 1
+        typed = event.text if isinstance(event, Text) and isinstance(node, Question) else ""
+        self.mark(MISSED, node.id, text=typed)
         if isinstance(event, Location):
             self.say(texts.NO_LOCATION_HERE)
         elif isinstance(event, Media):
@@ -468,6 +482,7 @@ class _Turn:
             self.go_back()
         elif command is Command.HELP:
             if s.flow and s.node:
+                self.mark(HELP, s.node)
                 s.remember(s.flow, s.node, None)
                 s.push_back(s.flow, s.node)
             handoff = self.flows.flows[self.flows.handoff]

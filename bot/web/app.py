@@ -1,5 +1,5 @@
-"""The Starlette application served by `relais serve`: health, the channels' webhooks and
-the mediators' web inbox."""
+"""The Starlette application served by `relais serve`: health, the channels' webhooks, the
+mediators' web inbox and the figures page."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
 from bot.store.errors import DatabaseError
 from bot.web.bodies import read_body
+from bot.web.figures import figures_routes
 from bot.web.inbox import inbox_routes
 
 log = logging.getLogger(__name__)
@@ -141,4 +142,5 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         routes.append(Route(TWILIO_PATH, twilio_webhook, methods=["POST"]))
         routes.append(Route(twilio.STATUS_PATH, twilio_status, methods=["POST"]))
     routes += inbox_routes(relais)
+    routes += figures_routes(relais)
     return Starlette(routes=routes)
