@@ -57,3 +57,23 @@ def test_markdown_export_has_every_flow_with_sources_and_links(tmp_path: Path) -
     assert "- Sources: <https://" in document
     assert "1. **CAF**" in document
     assert "3230" in document and "3949" in document and "3646" in document
+
+
+def test_the_router_of_the_help_flow_is_drawn_and_exported(tmp_path: Path) -> None:
+    graph = relais_command("flows", "graph", "aide").stdout.splitlines()
+    assert '  n_aiguillage{{"Aiguillage (sans question)"}}' in graph
+    assert '  n_aiguillage -- "sujet caf" --> n_tel_caf' in graph
+    assert '  n_aiguillage -- "sinon" --> n_quel_organisme' in graph
+    out = tmp_path / "flows.md"
+    assert relais_command("flows", "export", "--format", "markdown", "-o", str(out)).returncode == 0
+    document = out.read_text(encoding="utf-8")
+    assert "### aiguillage · router" in document
+    assert (
+        "1. if the person came from a procedure about CAF (`caf`) → [tel-caf](#aide-tel-caf)"
+        in document
+    )
+    assert "6. otherwise → [quel-organisme](#aide-quel-organisme)" in document
+    assert (
+        "**Pronote (école)** (also: pronote, ecole, educonnect, college, lycee) · topic `pronote`"
+        in (document)
+    )

@@ -17,39 +17,8 @@ from bot.engine import (
     TicketClosed,
     TicketOpened,
 )
-from bot.places import PlaceIndex
-from bot.places.model import Place
 from tests.conftest import NOON
-
-PLACES = PlaceIndex(
-    [
-        Place(
-            "t",
-            "1",
-            "Maison de Saint-Denis",
-            48.936,
-            2.357,
-            "1 rue A",
-            "",
-            "93200",
-            "Saint-Denis",
-            "01 02 03 04 05",
-            origin="test",
-        ),
-        Place(
-            "t",
-            "2",
-            "Espace Pleyel",
-            48.92,
-            2.34,
-            "2 rue B",
-            "",
-            "93200",
-            "Saint-Denis",
-            origin="test",
-        ),
-    ]
-)
+from tests.support.places import PLACES
 
 
 class Resident:
@@ -90,7 +59,7 @@ def test_places_are_offered_as_choices_then_consent_is_asked(amina: Resident) ->
     assert any(r.place and r.place.title == "Maison de Saint-Denis" for r in replies)
     consent = amina.send("1")[-1]
     assert consent.text == "Puis-je envoyer un résumé de votre demande à Maison de Saint-Denis ?"
-    assert consent.choices == ("Oui, envoyer", "Non")
+    assert consent.choices == ("Oui, envoyer", "Non", "J'aide une autre personne")
     assert amina.effects == []
 
 
