@@ -34,6 +34,8 @@ from bot.paths import FLOW_SCHEMA, SHIPPED_FLOWS
 __all__ = ["ParsedFile", "flow_files", "read_flow_file"]
 
 METADATA = ("spec_version", "id", "title", "sources", "last_reviewed", "start")
+# Files of the flows folder that are not flows (the shared glossary of words).
+NOT_FLOWS = frozenset({"glossary.yaml"})
 
 
 @dataclass
@@ -55,7 +57,13 @@ def flow_files(paths: list[str | Path] | None = None) -> list[Path]:
     found: list[Path] = []
     for path in [_relative(Path(p)) for p in (paths or [SHIPPED_FLOWS])]:
         if path.is_dir():
-            found.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+            found.extend(
+                sorted(
+                    p
+                    for p in [*path.glob("*.yaml"), *path.glob("*.yml")]
+                    if p.name not in NOT_FLOWS
+                )
+            )
         else:
             found.append(path)
     return found
