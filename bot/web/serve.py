@@ -7,9 +7,11 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.app import Relais
 from bot.config import ConfigError, load_settings
+from bot.store.owner import hold_serving_lock
 
 
 def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
@@ -36,6 +38,8 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
+    if settings.db != ":memory:":
+        hold_serving_lock(Path(settings.db))
     telegram = None
     senders = {}
     if settings.telegram is not None:
