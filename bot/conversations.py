@@ -200,6 +200,7 @@ class Conversations:
         try:
             if session.is_new and event is None:
                 session.lang = self.engine.start_language(waiting.lang)
+            session.channel = waiting.channel
             return self.engine.step(session, event or waiting.event, waiting.now, covered)
         except Exception:
             log.exception("the engine failed on a %s message; nothing was saved", waiting.channel)

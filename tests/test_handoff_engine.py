@@ -90,7 +90,7 @@ def test_places_are_offered_as_choices_then_consent_is_asked(amina: Resident) ->
     assert any(r.place and r.place.title == "Maison de Saint-Denis" for r in replies)
     consent = amina.send("1")[-1]
     assert consent.text == "Puis-je envoyer un résumé de votre demande à Maison de Saint-Denis ?"
-    assert consent.choices == ("Oui, envoyer", "Non")
+    assert consent.choices == ("Oui, envoyer", "Non", "J'aide une autre personne")
     assert amina.effects == []
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine import texts
+from bot.engine import helping, texts
 from bot.engine.commands import Command, find_command
 from bot.engine.events import (
     Button,
@@ -24,9 +24,22 @@ from bot.engine.events import (
 )
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
+from bot.engine.routing import known, route
 from bot.engine.session import Session
 from bot.engine.validators import VALIDATORS
-from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Places, Question
+from bot.flows import (
+    End,
+    FlowSet,
+    Handoff,
+    Input,
+    Jump,
+    Link,
+    Message,
+    Node,
+    Places,
+    Question,
+    Router,
+)
 from bot.i18n import Catalogs, Translator
 from bot.languages import SOURCE_LANGUAGE, native_name
 from bot.places import PlaceIndex, card, fallback_text, venue
@@ -236,7 +249,7 @@ class _Turn:
         self.enter(main.id, main.start)
 
     def enter(self, flow_id: str, node_id: str) -> None:
-        """Walk from a node through messages, links and jumps to the next stop."""
+        """Walk from a node through messages, links, routers and jumps to the next stop."""
         s = self.s
         for _ in range(MAX_PASSING):
             node = self.flows.get(flow_id, node_id)
@@ -245,6 +258,9 @@ class _Turn:
             if isinstance(node, Jump):
                 flow_id = node.flow
                 node_id = node.node or self.flows.flows[node.flow].start
+                continue
+            if isinstance(node, Router):
+                node_id = route(node, known(self.s, self.flows, flow_id, self.topic()))
                 continue
             s.flow, s.node, s.misses = flow_id, node_id, 0
             if isinstance(node, Message):
@@ -299,6 +315,7 @@ class _Turn:
             "stuck": stuck,
             "place": self.s.place[:2],
             "note": note,
+            "helping": helping.is_helping(self),
         }
 
     def choose(self, node: Question, index: int) -> None:
@@ -616,9 +633,10 @@ class _Turn:
         self.enter(s.flow, node.next if isinstance(node, Places) else s.node)
 
     def ask_consent(self) -> None:
-        question = self.tr.text(texts.CONSENT_ASK).format(place=self.s.place[1])
-        choices = (self.tr.text(texts.CONSENT_YES), self.tr.text(texts.NO))
-        self.add(question, choices, key=CONSENT_KEY)
+        question, choices = helping.consent_question(
+            self, texts.CONSENT_ASK, texts.CONSENT_YES, texts.NO
+        )
+        self.add(question.format(place=self.s.place[1]), choices, key=CONSENT_KEY)
 
     def yes_no(self, event: Event, key: str, yes_label: str) -> int | None:
         yes = [self.tr.text(yes_label), yes_label, *self.tr.text(texts.YES_WORDS).split("|")]
@@ -627,7 +645,12 @@ class _Turn:
 
     def answer_consent(self, event: Event) -> None:
         answer = self.yes_no(event, CONSENT_KEY, texts.CONSENT_YES)
-        if answer is None:
+        if answer is None and helping.chose_helping(
+            self, event, CONSENT_KEY, texts.CONSENT_YES, texts.NO
+        ):
+            self.s.pending = "consent"
+            self.ask_consent()
+        elif answer is None:
             self.s.pending = "consent"
             self.say(texts.NOT_UNDERSTOOD)
             self.ask_consent()

@@ -14,6 +14,8 @@ MAX_ANSWER = 200
 class Session:
     lang: str = ""
     """The resident's language; empty until it is known (SMS asks for it first)."""
+    channel: str = ""
+    """The channel the person writes on (sms, whatsapp, telegram, console), for routers."""
     flow: str = ""
     node: str = ""
     back: list[list[str]] = field(default_factory=list)

@@ -14,6 +14,8 @@ from bot.flows.model import (
     Node,
     Places,
     Question,
+    Route,
+    Router,
 )
 from bot.flows.problems import FlowError
 
@@ -31,5 +33,7 @@ __all__ = [
     "Node",
     "Places",
     "Question",
+    "Route",
+    "Router",
     "load_flows",
 ]

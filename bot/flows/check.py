@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from bot.channels.segments import sms_cost
-from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question
+from bot.flows.glossary import glossary_problems, load_glossary
+from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question, Router
 from bot.flows.problems import Problem
 from bot.flows.reader import ParsedFile
 from bot.flows.writing import (
@@ -93,6 +94,8 @@ def _successors(node: Node) -> list[str | None]:
         return [c.next for c in node.choices if c.command is None]
     if isinstance(node, Message | Link | Input | Places):
         return [node.next]
+    if isinstance(node, Router):
+        return [*(r.next for r in node.routes), node.default]
     return []
 
 
@@ -147,8 +150,11 @@ def _check_flow(
                     f"{MAX_CHOICES} do not fit a phone screen, split the question",
                 )
             out.extend(_ambiguous_words(flow, node))
+        if isinstance(node, Router):
+            out.extend(_route_problems(flow, node))
 
     out.extend(_writing_problems(flow))
+    out.extend(glossary_problems(flow, load_glossary()))
     reachable = _reachable(flow, {flow.start, *entries})
     for node in flow.nodes.values():
         if node.id not in reachable:
@@ -213,6 +219,33 @@ def _dead_ends(flow: Flow, node: Node) -> Iterator[Problem]:
         )
 
 
+def _route_problems(flow: Flow, node: Router) -> Iterator[Problem]:
+    """A route that tests an answer must name a question or input of this flow, and for a
+    question one of its choices' labels."""
+    for i, route in enumerate(node.routes):
+        if route.answer is None:
+            continue
+        where = f"route {i + 1} of router '{node.id}'"
+        asked = flow.nodes.get(route.answer.node)
+        if not isinstance(asked, Question | Input):
+            yield Problem(
+                flow.path,
+                route.line or node.line,
+                f"{where} tests the answer of '{route.answer.node}', which is not a question "
+                "or input of this flow",
+            )
+        elif isinstance(asked, Question) and route.answer.is_ not in [
+            c.label for c in asked.choices
+        ]:
+            labels = ", ".join(repr(c.label) for c in asked.choices)
+            yield Problem(
+                flow.path,
+                route.line or node.line,
+                f"{where} tests the answer {route.answer.is_!r}, not a choice of question "
+                f"'{asked.id}' ({labels})",
+            )
+
+
 def _ambiguous_words(flow: Flow, node: Question) -> Iterator[Problem]:
     owner: dict[str, int] = {}
     for i, choice in enumerate(node.choices):
@@ -247,37 +280,54 @@ def _reachable(flow: Flow, starts: set[str]) -> set[str]:
 
 
 def _passing_loops(flows: dict[str, Flow]) -> Iterator[Problem]:
-    """Messages, links and jumps that lead back to themselves without asking anything."""
+    """Messages, links, routers and jumps that lead back to themselves without asking."""
     reported: set[tuple[str, str]] = set()
+    done: set[tuple[str, str]] = set()
     for flow in flows.values():
         for node in flow.nodes.values():
+            start = (flow.id, node.id)
+            if start in done:
+                continue
+            # Depth-first walk along passing edges; a node met again on the trail is a loop.
             trail: list[tuple[str, str]] = []
-            here: tuple[str, str] | None = (flow.id, node.id)
-            while here is not None and here not in trail:
+            stack: list[tuple[tuple[str, str], int]] = [(start, 0)]
+            while stack:
+                here, depth = stack.pop()
+                del trail[depth:]
+                if here in trail:
+                    loop = trail[trail.index(here) :]
+                    if not reported.intersection(loop):
+                        reported.update(loop)
+                        start_flow = flows[here[0]]
+                        names = " → ".join(f"{f}/{n}" for f, n in [*loop, here])
+                        yield Problem(
+                            start_flow.path,
+                            start_flow.nodes[here[1]].line,
+                            f"endless loop without a question: {names}",
+                        )
+                    continue
+                if here in done:
+                    continue
                 trail.append(here)
-                here = _passing_next(flows, *here)
-            if here is not None and here not in reported:
-                loop = trail[trail.index(here) :]
-                reported.update(loop)
-                start_flow = flows[here[0]]
-                names = " → ".join(f"{f}/{n}" for f, n in [*loop, here])
-                yield Problem(
-                    start_flow.path,
-                    start_flow.nodes[here[1]].line,
-                    f"endless loop without a question: {names}",
-                )
+                nexts = _passing_next(flows, *here)
+                if not nexts:
+                    done.add(here)
+                stack.extend((n, depth + 1) for n in reversed(nexts))
 
 
-def _passing_next(flows: dict[str, Flow], flow_id: str, node_id: str) -> tuple[str, str] | None:
+def _passing_next(flows: dict[str, Flow], flow_id: str, node_id: str) -> list[tuple[str, str]]:
     flow = flows.get(flow_id)
     node = flow.nodes.get(node_id) if flow else None
     if isinstance(node, Message | Link) and node.next in flow.nodes:
-        return (flow_id, node.next)
+        return [(flow_id, node.next)]
+    if isinstance(node, Router):
+        targets = dict.fromkeys([*(r.next for r in node.routes), node.default])
+        return [(flow_id, t) for t in targets if t in flow.nodes]
     if isinstance(node, Jump) and node.flow in flows:
         target = flows[node.flow]
         node_id = node.node or target.start
-        return (node.flow, node_id) if node_id in target.nodes else None
-    return None
+        return [(node.flow, node_id)] if node_id in target.nodes else []
+    return []
 
 
 def _is_https(url: str) -> bool:

@@ -1,7 +1,7 @@
 """The flow definition, as the engine sees it once a YAML file is loaded and checked.
 
-A flow is a list of nodes. The engine walks "passing" nodes (message, link, jump) at once
-and stops at "waiting" nodes (question, input) or "resting" nodes (end, handoff).
+A flow is a list of nodes. The engine walks "passing" nodes (message, link, jump, router)
+at once and stops at "waiting" nodes (question, input) or "resting" nodes (end, handoff).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ SPEC_VERSION = 1
 """The newest flow format this program understands (`spec_version` in each YAML file)."""
 
 VALIDATORS = ("postal_code", "yes_no", "number", "text")
+CHANNELS = ("sms", "whatsapp", "telegram", "console")
+"""The channels a router may test (`channel:` in a route)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,38 @@ class Jump(NodeBase):
 
 
 @dataclass(frozen=True)
+class Answered:
+    """An earlier answer a route tests: the last answer given at `node` of the same flow (a
+    question: the choice whose label is `is_`; an input: the value kept)."""
+
+    node: str
+    is_: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way out of a router: taken when every condition it names holds (each condition
+    lists the values that match; an empty list means "not tested")."""
+
+    next: str
+    topics: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    answer: Answered | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Router(NodeBase):
+    """Chooses the next node, without saying anything, from what the session already knows
+    (the topic of the procedure the person was in, the channel, the language, an earlier
+    answer): the first route that matches, else `default`."""
+
+    routes: tuple[Route, ...]
+    default: str
+
+
+@dataclass(frozen=True)
 class Handoff(NodeBase):
     text: str | None = None
 
@@ -85,7 +119,7 @@ class End(NodeBase):
     text: str | None = None
 
 
-Node = Message | Question | Input | Link | Places | Jump | Handoff | End
+Node = Message | Question | Input | Link | Places | Jump | Router | Handoff | End
 
 KIND_OF: dict[str, type[NodeBase]] = {
     "message": Message,
@@ -94,6 +128,7 @@ KIND_OF: dict[str, type[NodeBase]] = {
     "link": Link,
     "places": Places,
     "jump": Jump,
+    "router": Router,
     "handoff": Handoff,
     "end": End,
 }

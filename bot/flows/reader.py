@@ -16,6 +16,7 @@ from bot.flows import yamlsrc
 from bot.flows.model import (
     KIND_OF,
     SPEC_VERSION,
+    Answered,
     Choice,
     End,
     Flow,
@@ -27,6 +28,8 @@ from bot.flows.model import (
     Node,
     Places,
     Question,
+    Route,
+    Router,
 )
 from bot.flows.problems import Problem
 from bot.paths import FLOW_SCHEMA, SHIPPED_FLOWS
@@ -191,6 +194,25 @@ def _build(path: str, doc: dict) -> Flow:
     )
 
 
+def _listed(value: str | list[str] | None) -> tuple[str, ...]:
+    """A condition written as one value or a list of values."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _route(raw: dict) -> Route:
+    answer = raw.get("answer")
+    return Route(
+        next=raw["next"],
+        topics=_listed(raw.get("topic")),
+        channels=_listed(raw.get("channel")),
+        langs=_listed(raw.get("lang")),
+        answer=Answered(answer["node"], str(answer["is"])) if answer else None,
+        line=getattr(raw, "line", 0),
+    )
+
+
 def _build_node(raw: dict) -> Node:
     kind = KIND_OF[raw["type"]]
     common = {"id": raw["id"], "line": getattr(raw, "line", 0)}
@@ -226,6 +248,10 @@ def _build_node(raw: dict) -> Node:
         return Places(**common, text=raw["text"], next=raw.get("next"))
     if kind is Jump:
         return Jump(**common, flow=raw["flow"], node=raw.get("node"))
+    if kind is Router:
+        return Router(
+            **common, routes=tuple(_route(r) for r in raw["routes"]), default=raw["default"]
+        )
     if kind is Handoff:
         return Handoff(**common, text=raw.get("text"))
     return End(**common, text=raw.get("text"))

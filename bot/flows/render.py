@@ -18,6 +18,8 @@ from bot.flows.model import (
     Node,
     Places,
     Question,
+    Route,
+    Router,
 )
 
 SHAPES = {
@@ -26,6 +28,7 @@ SHAPES = {
     Handoff: ('[["', '"]]'),
     End: ('(["', '"])'),
     Jump: ('>"', '"]'),
+    Router: ('{{"', '"}}'),
 }
 KIND = {
     Message: "message",
@@ -34,6 +37,7 @@ KIND = {
     Link: "link",
     Places: "places",
     Jump: "jump",
+    Router: "router",
     Handoff: "handoff",
     End: "end",
 }
@@ -53,6 +57,8 @@ def _caption(node: Node) -> str:
         return f"→ {node.flow}" + (f" / {node.node}" if node.node else "")
     if isinstance(node, Handoff):
         return "Personne : " + _short(node.text or "hand-off")
+    if isinstance(node, Router):
+        return "Aiguillage (sans question)"
     return _short(getattr(node, "text", None) or KIND[type(node)])
 
 
@@ -63,6 +69,24 @@ def _edges(node: Node) -> Iterator[tuple[str, str | None]]:
                 yield choice.next, choice.label
     elif isinstance(node, Message | Link | Input | Places) and node.next:
         yield node.next, None
+    elif isinstance(node, Router):
+        for route in node.routes:
+            yield route.next, condition(route)
+        yield node.default, "sinon"
+
+
+def condition(route: Route) -> str:
+    """A route's conditions in a few words, as a reviewer reads them."""
+    parts = []
+    if route.topics:
+        parts.append("sujet " + " ou ".join(route.topics))
+    if route.channels:
+        parts.append("canal " + " ou ".join(route.channels))
+    if route.langs:
+        parts.append("langue " + " ou ".join(route.langs))
+    if route.answer:
+        parts.append(f"{route.answer.node} = {route.answer.is_}")
+    return " et ".join(parts)
 
 
 def mermaid(flow: Flow) -> str:
@@ -94,6 +118,7 @@ def dot(flow: Flow) -> str:
         End: "oval",
         Jump: "cds",
         Link: "note",
+        Router: "hexagon",
     }
     lines = [f"digraph {quote(flow.id)} {{", "  node [shape=box, fontname=sans];"]
     for node in flow.nodes.values():
@@ -157,6 +182,15 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
     if isinstance(node, Jump):
         target = node.node or "start"
         out += [f"Continues in flow `{node.flow}` at `{target}`.", ""]
+    if isinstance(node, Router):
+        out.append("Chooses the next step without asking anything, from what Relais knows:")
+        out.append("")
+        for i, route in enumerate(node.routes, 1):
+            out.append(f"{i}. if {_route_words(route)} → [{route.next}](#{flow.id}-{route.next})")
+        out.append(
+            f"{len(node.routes) + 1}. otherwise → [{node.default}](#{flow.id}-{node.default})"
+        )
+        out.append("")
     if isinstance(node, Handoff):
         out += ["Hands the person over to a mediator.", ""]
     if isinstance(node, Places):
@@ -165,3 +199,19 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
     if next_id and not isinstance(node, Question):
         out += [f"Then → [{next_id}](#{flow.id}-{next_id})", ""]
     return out
+
+
+def _route_words(route: Route) -> str:
+    """A route's conditions as a sentence, for the Markdown export."""
+    parts = []
+    if route.topics:
+        parts.append(
+            "the person came from a procedure about " + " or ".join(f"`{t}`" for t in route.topics)
+        )
+    if route.channels:
+        parts.append("they write by " + " or ".join(f"`{c}`" for c in route.channels))
+    if route.langs:
+        parts.append("their language is " + " or ".join(f"`{lang}`" for lang in route.langs))
+    if route.answer:
+        parts.append(f"they answered **{route.answer.is_}** at `{route.answer.node}`")
+    return " and ".join(parts)

@@ -59,6 +59,12 @@ def summarise(flows: FlowSet, data: dict, channel: str) -> str:
     lang = data.get("lang") or "fr"
     path = data.get("path") or []
     lines = [f"Sujet : {TOPICS_FR.get(data.get('topic', 'other'), 'Autre')}"]
+    if data.get("helping"):
+        lines.append(
+            "Qui écrit : une personne qui aide (un proche, un voisin...), "
+            "pas la personne concernée par la démarche."
+        )
+        lines.append("Personne concernée : la personne aidée. Demandez-lui son accord.")
     procedure = procedure_fr(flows, path)
     if procedure:
         lines.append(f"Démarche : {procedure}")
