@@ -97,6 +97,6 @@ def _unexplained(flow: Flow, nodes: list[Node], term: Term) -> Iterator[Problem]
         flow.path,
         first.line,
         f"'{term.fr}' is not explained where the flow first uses it (node '{first.id}'): "
-        f"add a few words, e.g. \"{term.explanation}\"",
+        f'add a few words, e.g. "{term.explanation}"',
         warning=True,
     )
