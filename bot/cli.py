@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.i18n import cli as i18n_cli
     from bot.places import cli as places_cli
     from bot.privacy import cli as privacy_cli
+    from bot.reminders import cli as reminders_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     places_cli.register(commands)
     handoff_cli.register(commands)
     privacy_cli.register(commands)
+    reminders_cli.register(commands, _db_option)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -112,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.web.serve import webhook_set
 
             return asyncio.run(webhook_set())
+        if args.command == "telegram":
+            from bot.web.serve import telegram_setup
+
+            return asyncio.run(telegram_setup())
         if args.command == "places":
             from bot.places.cli import run as run_places
 
@@ -124,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.handoff.cli import run as run_handoff
 
             return run_handoff(args, _settings(args))
+        if args.command == "reminders":
+            from bot.reminders.cli import run as run_reminders
+
+            return run_reminders(args, _settings(args))
         if args.command == "flows":
             from bot.flows.cli import run as run_flows
 

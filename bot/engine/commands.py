@@ -6,6 +6,7 @@ from enum import Enum
 from functools import lru_cache
 
 from bot.i18n import N_, Translator
+from bot.i18n.detect import language_words
 from bot.text import fold_word, normalize
 
 
@@ -17,6 +18,8 @@ class Command(Enum):
     STOP = "stop"
     ERASE = "erase"
     PRIVACY = "privacy"
+    REMINDERS = "reminders"
+    REMINDERS_OFF = "reminders-off"
 
 
 WORDS: dict[Command, str] = {
@@ -29,6 +32,10 @@ WORDS: dict[Command, str] = {
     Command.STOP: N_("stop|/stop|arret|arreter"),
     Command.ERASE: N_("oubli|/oubli|effacer|oublier"),
     Command.PRIVACY: N_("donnees|/donnees|mes donnees|confidentialite|vie privee|rgpd"),
+    Command.REMINDERS: N_("rappels|/rappels|rappel|mes rappels"),
+    Command.REMINDERS_OFF: N_(
+        "arreter les rappels|stop rappels|stop rappel|plus de rappels|arreter rappels"
+    ),
 }
 """French words always work; each language adds its own through its catalog."""
 
@@ -44,4 +51,10 @@ def _table(translator: Translator) -> dict[str, Command]:
 
 
 def find_command(text: str, translator: Translator) -> Command | None:
-    return _table(translator).get(normalize(text))
+    """The command a message is, in the person's language or in French; the word for
+    "language" in any language also works, as a way out of a language one cannot read."""
+    folded = normalize(text)
+    found = _table(translator).get(folded)
+    if found is None and folded in language_words():
+        return Command.LANGUAGE
+    return found

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine import helping, texts
+from bot.engine import helping, language, privacy_notice, reminders, texts
 from bot.engine.commands import Command, find_command
 from bot.engine.events import (
     Button,
@@ -41,14 +41,15 @@ from bot.flows import (
     Router,
 )
 from bot.i18n import Catalogs, Translator
-from bot.languages import SOURCE_LANGUAGE, native_name
+from bot.languages import SOURCE_LANGUAGE
 from bot.places import PlaceIndex, card, fallback_text, venue
 from bot.places.cards import PHONE_LINES
 from bot.privacy.masking import mask
+from bot.reminders.deadlines import Deadlines
 from bot.text import clean
 
 ERASE_KEY = "!erase"
-LANGUAGE_KEY = "!language"
+LANGUAGE_KEY = language.LANGUAGE_KEY
 PLACE_KEY = "!place"
 CONSENT_KEY = "!consent"
 NOTE_KEY = "!note"
@@ -72,6 +73,8 @@ class Engine:
     session_days: int = 30
     ticket_days: int = 365
     """What the privacy notice says is kept (the operator's retention settings)."""
+    deadlines: Deadlines | None = None
+    """The deadlines residents can be reminded of (flows/deadlines.yaml); None: no reminders."""
 
     def step(
         self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()
@@ -81,6 +84,8 @@ class Engine:
         turn = _Turn(self, dataclasses.replace(session), now, covered)
         if isinstance(event, TicketEvent):
             turn.ticket_event(event)
+        elif isinstance(event, reminders.ReminderDue):
+            reminders.due(turn, event)
         else:
             turn.run(event)
         return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
@@ -142,8 +147,9 @@ class _Turn:
             main = self.flows.flows[self.flows.main]
             s.flow, s.node = main.id, main.start
         if not s.lang:
-            if new and command is None and len(self.engine.catalogs.languages) > 1:
-                self.ask_first_language()
+            asking = command in (None, Command.LANGUAGE)
+            if new and asking and len(self.engine.catalogs.languages) > 1:
+                language.first_contact(self, text)
                 return
             s.lang = SOURCE_LANGUAGE
         if command is not None:
@@ -279,7 +285,8 @@ class _Turn:
             elif isinstance(node, End):
                 if node.text:
                     self.add(self.flow_text(node, node.text))
-                self.ask(node)
+                if not reminders.offer_after(self, flow_id, node_id):
+                    self.ask(node)
                 return
             else:
                 self.ask(node)
@@ -469,20 +476,20 @@ class _Turn:
             self.ask_language()
         elif command is Command.STOP:
             s.stopped = True
+            s.reminders = {}  # the "stop" effect ends them in the database too
             self.say(texts.STOPPED)
             self.effects.append(Effect("stop"))
+        elif command is Command.REMINDERS:
+            reminders.menu(self)
+        elif command is Command.REMINDERS_OFF:
+            reminders.stop_all(self)
+            node = self.current()
+            self.ask(node) if node is not None else self.restart()
         elif command is Command.ERASE:
             s.pending = "erase"
             self.ask_erase()
         elif command is Command.PRIVACY:
-            self.show_privacy()
-            node = self.current()
-            if s.ticket:
-                self.say(texts.RELAY_REMINDER)
-            elif node is None:
-                self.restart()
-            else:
-                self.ask(node)
+            privacy_notice.show(self)
 
     def go_back(self) -> None:
         s = self.s
@@ -496,24 +503,14 @@ class _Turn:
         (s.flow, s.node), s.back, s.misses = back[-1], back[:-1], 0
         self.ask(self.current())
 
-    def show_privacy(self) -> None:
-        days = {
-            texts.KEPT_SESSIONS: self.engine.session_days,
-            texts.KEPT_TICKETS: self.engine.ticket_days,
-        }
-        lines = [self.tr.text(line).format(days=days.get(line)) for line in texts.PRIVACY_NOTICE]
-        self.add("\n".join(lines))
+    def ask_privacy(self) -> None:
+        privacy_notice.ask(self)
 
     def ask_language(self) -> None:
-        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
-        self.add(self.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY)
+        language.ask_change(self)
 
     def ask_first_language(self) -> None:
-        """Before anything else on a channel that does not say the language: the list, each
-        language written in its own script."""
-        self.s.pending = "first-language"
-        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
-        self.add(texts.FIRST_LANGUAGE_ASK, names, key=LANGUAGE_KEY)
+        language.ask_first(self)
 
     def ask_erase(self) -> None:
         choices = (self.tr.text(texts.ERASE_YES), self.tr.text(texts.ERASE_NO))
@@ -522,32 +519,22 @@ class _Turn:
     def answer_pending(self, event: Event) -> None:
         s = self.s
         pending, s.pending = s.pending, None
+        if pending == "privacy":
+            privacy_notice.answer(self, event)
+            return
+        if pending.startswith("remind"):
+            reminders.answer(self, pending, event)
+            return
         if pending in ("place", "consent", "note", "leave", "feedback"):
             getattr(self, f"answer_{pending}")(event)
             return
-        if pending == "first-language":
-            codes = self.engine.catalogs.languages
-            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
-            s.lang = codes[picked] if picked is not None else SOURCE_LANGUAGE
-            self.tr = self.engine.catalogs.get(s.lang)
-            self.effects.append(Effect("language", {"lang": s.lang}))
-            self.say(texts.WELCOME)
-            chosen = picked is not None or not isinstance(event, Text)
-            self.restart(None if chosen else event.text)
+        if pending.startswith("first-language"):
+            language.answer_first(self, event, again=pending.endswith(language.AGAIN))
             return
-        if pending == "language":
-            codes = self.engine.catalogs.languages
-            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
-            if picked is None:
-                s.pending = "language"
-                self.say(texts.NOT_UNDERSTOOD)
-                self.ask_language()
-                return
-            s.lang = codes[picked]
-            self.tr = self.engine.catalogs.get(s.lang)
-            self.effects.append(Effect("language", {"lang": s.lang}))
-            self.say(texts.LANGUAGE_SET)
-        elif pending == "erase":
+        if pending.startswith("language"):
+            language.answer_change(self, event, again=pending.endswith(language.AGAIN))
+            return
+        if pending == "erase":
             yes = [self.tr.text(texts.ERASE_YES), *self.tr.text(texts.YES_WORDS).split("|")]
             no = [self.tr.text(texts.ERASE_NO), *self.tr.text(texts.NO_WORDS).split("|")]
             if self.pick(event, ERASE_KEY, [yes, no]) == 0:
@@ -574,7 +561,10 @@ class _Turn:
 
     def ask_pending(self, pending: str) -> None:
         """Ask again the system question awaiting an answer."""
-        getattr(self, f"ask_{pending.replace('-', '_')}")()
+        if pending.startswith("remind"):
+            reminders.ask(self, pending)
+            return
+        getattr(self, f"ask_{pending.removesuffix(language.AGAIN).replace('-', '_')}")()
 
     def handoff_node(self) -> Handoff | None:
         handoff = self.flows.flows[self.flows.handoff]

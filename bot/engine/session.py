@@ -26,7 +26,9 @@ class Session:
     misses: int = 0
     pending: str | None = None
     """A system question awaiting its answer: "erase", "language", "first-language", "place",
-    "consent", "note", "leave" or "feedback"."""
+    "consent", "note", "leave" or "feedback" ("-again" when it was asked a second time)."""
+    languages: list[str] = field(default_factory=list)
+    """The languages the pending language question offers, in the order shown (empty: all)."""
     offered: list[list] = field(default_factory=list)
     """The help places last offered to pick from: [place key, name, distance in km]."""
     place: list = field(default_factory=list)
@@ -43,6 +45,9 @@ class Session:
     count: int = 0
     hushed: bool = False
     """Told to slow down in this minute: the next messages get no answer until it ends."""
+    reminders: dict[str, int | None] = field(default_factory=dict)
+    """The reminders the person asked for: purpose -> month of their last declaration (for
+    a quarterly one) or None (bot/engine/reminders.py)."""
     last_seen: float | None = None
     """Seconds since the epoch of the last processed message; None for a new session."""
 

@@ -26,7 +26,14 @@ def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
     db_option(poll_parser)
     webhook = commands.add_parser("webhook", help="Telegram webhook registration")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
-    webhook_commands.add_parser("set", help="register RELAIS_PUBLIC_URL and the secret")
+    webhook_commands.add_parser(
+        "set", help="register RELAIS_PUBLIC_URL and the secret, the commands and descriptions"
+    )
+    telegram = commands.add_parser("telegram", help="Telegram bot profile")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_commands.add_parser(
+        "setup", help="the bot's description and / menu in each language (no webhook)"
+    )
 
 
 async def serve(relais: Relais) -> None:
@@ -52,9 +59,16 @@ async def serve(relais: Relais) -> None:
     if settings.twilio is not None and not settings.public_url:
         raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
     twilio = None
+    windows = {}
     if settings.twilio is not None:
-        twilio = TwilioSender(settings.twilio, relais.conversations, budget=settings.sms_segments)
+        twilio = TwilioSender(
+            settings.twilio,
+            relais.conversations,
+            budget=settings.sms_segments,
+            public_url=settings.public_url,
+        )
         senders.update(twilio.senders())
+        windows.update(twilio.windows())
     # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
     # cleanup below runs (a container stop sends SIGTERM).
     signal.signal(signal.SIGTERM, _stop)
@@ -63,7 +77,7 @@ async def serve(relais: Relais) -> None:
         create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
     )
     try:
-        async with relais.outbox(senders):
+        async with relais.outbox(senders, windows), relais.reminders():
             await uvicorn.Server(config).serve()
     finally:
         if telegram is not None:
@@ -98,6 +112,8 @@ async def poll(relais: Relais) -> None:
 
 async def webhook_set() -> int:
     from bot.channels.telegram import build_application
+    from bot.channels.telegram_setup import register_languages
+    from bot.i18n import Catalogs
     from bot.web.app import TELEGRAM_PATH
 
     settings = load_settings()
@@ -113,5 +129,22 @@ async def webhook_set() -> int:
             secret_token=settings.telegram.secret,
             allowed_updates=["message", "callback_query"],
         )
+        languages = await register_languages(application.bot, Catalogs())
     print(f"Telegram will call {url}")
+    print(f"Commands and descriptions set for: {', '.join(languages)}")
+    return 0
+
+
+async def telegram_setup() -> int:
+    """The description and `/` menu in each language, for a bot served by long polling too."""
+    from bot.channels.telegram import build_application
+    from bot.channels.telegram_setup import register_languages
+    from bot.i18n import Catalogs
+
+    settings = load_settings()
+    if settings.telegram is None:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
+    async with build_application(settings.telegram) as application:
+        languages = await register_languages(application.bot, Catalogs())
+    print(f"Commands and descriptions set for: {', '.join(languages)}")
     return 0
