@@ -6,8 +6,6 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import relais_command
 
 
@@ -27,8 +25,8 @@ def test_every_shipped_flow_can_be_drawn() -> None:
         assert result.returncode == 0 and "-->" in result.stdout, flow
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="SVG needs Graphviz (.ci/run installs it)")
 def test_svg_diagram_is_valid_svg(tmp_path: Path) -> None:
+    assert shutil.which("dot"), "SVG diagrams need Graphviz: apt-get install graphviz (README)"
     out = tmp_path / "caf.svg"
     result = relais_command("flows", "graph", "caf", "--format", "svg", "--output", str(out))
     assert result.returncode == 0, result.stderr
@@ -59,3 +57,23 @@ def test_markdown_export_has_every_flow_with_sources_and_links(tmp_path: Path) -
     assert "- Sources: <https://" in document
     assert "1. **CAF**" in document
     assert "3230" in document and "3949" in document and "3646" in document
+
+
+def test_the_router_of_the_help_flow_is_drawn_and_exported(tmp_path: Path) -> None:
+    graph = relais_command("flows", "graph", "aide").stdout.splitlines()
+    assert '  n_aiguillage{{"Aiguillage (sans question)"}}' in graph
+    assert '  n_aiguillage -- "sujet caf" --> n_tel_caf' in graph
+    assert '  n_aiguillage -- "sinon" --> n_quel_organisme' in graph
+    out = tmp_path / "flows.md"
+    assert relais_command("flows", "export", "--format", "markdown", "-o", str(out)).returncode == 0
+    document = out.read_text(encoding="utf-8")
+    assert "### aiguillage · router" in document
+    assert (
+        "1. if the person came from a procedure about CAF (`caf`) → [tel-caf](#aide-tel-caf)"
+        in document
+    )
+    assert "6. otherwise → [quel-organisme](#aide-quel-organisme)" in document
+    assert (
+        "**Pronote (école)** (also: pronote, ecole, educonnect, college, lycee) · topic `pronote`"
+        in (document)
+    )

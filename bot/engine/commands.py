@@ -58,3 +58,15 @@ def find_command(text: str, translator: Translator) -> Command | None:
     if found is None and folded in language_words():
         return Command.LANGUAGE
     return found
+
+
+VITAL = (Command.ERASE, Command.STOP, Command.HELP)
+"""Commands a person relies on: the rate limit never swallows them."""
+
+
+def vital(event: object, pending: str | None, translator: Translator) -> bool:
+    """OUBLI, STOP, AIDE, and the answer to OUBLI's question (any: a button, "1", "oui")."""
+    if pending == "erase":
+        return True
+    text = getattr(event, "text", None)
+    return isinstance(text, str) and find_command(text, translator) in VITAL

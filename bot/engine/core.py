@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.engine import helping, language, privacy_notice, reminders, texts
-from bot.engine.commands import Command, find_command
+from bot.engine.commands import Command, find_command, vital
 from bot.engine.events import (
     Button,
     Event,
@@ -130,7 +130,7 @@ class _Turn:
 
     def run(self, event: Event) -> None:
         s, now = self.s, self.now
-        if self.throttled():
+        if self.throttled(event):
             return
         if isinstance(event, Text):
             event = self.screen(event)
@@ -170,13 +170,14 @@ class _Turn:
     def current(self) -> Node | None:
         return self.flows.get(self.s.flow, self.s.node)
 
-    def throttled(self) -> bool:
-        """Past the per-minute limit: one polite notice, then silence until the minute ends."""
+    def throttled(self, event: Event) -> bool:
+        """Past the per-minute limit: one polite notice, then silence until the minute ends
+        (but OUBLI, STOP and AIDE are always answered)."""
         s, now = self.s, self.now.timestamp()
         if now - s.window >= 60 or now < s.window:
             s.window, s.count, s.hushed = now, 0, False
         s.count += 1
-        if s.count <= self.engine.rate_limit:
+        if s.count <= self.engine.rate_limit or vital(event, s.pending, self.tr):
             return False
         if not s.hushed:
             s.hushed = True

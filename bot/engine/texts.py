@@ -14,8 +14,38 @@ EMPTY_MESSAGE = N_("Votre message est vide.")
 CONTINUE = N_("Pour continuer, écrivez MENU.")
 NOTHING_BEFORE = N_("Il n'y a pas de question avant. Voici le menu.")
 
-FAILURE = "Désolé, un problème technique est arrivé. Réessayez plus tard, ou écrivez AIDE."
-"""Said when the engine itself fails; not translated, as the catalogs may be the cause."""
+FAILURES = {
+    "fr": "Désolé, un problème technique est arrivé. Réessayez plus tard, ou écrivez AIDE.",
+    "en": "Sorry, a technical problem happened. Try again later, or write AIDE to reach a person.",
+    "ar": "عذرا، حدثت مشكلة تقنية. حاول مرة أخرى لاحقا، أو اكتب AIDE للتحدث مع شخص.",
+    "prs": (
+        "ببخشید، یک مشکل تخنیکی پیش آمد. "
+        "بعداً دوباره کوشش کنید، یا برای گپ زدن با یک شخص AIDE بنویسید."
+    ),
+    "ps": (
+        "بښنه غواړو، یوه تخنیکي ستونزه پیدا شوه. "
+        "وروسته بیا هڅه وکړئ، یا د یو کس سره د خبرو لپاره AIDE ولیکئ."
+    ),
+    "uk": (
+        "Вибачте, сталася технічна проблема. "
+        "Спробуйте пізніше або напишіть AIDE, щоб поговорити з людиною."
+    ),
+    "ru": (
+        "Извините, произошла техническая проблема. "
+        "Попробуйте позже или напишите AIDE, чтобы поговорить с человеком."
+    ),
+    "ti": "ይቕረታ፣ ቴክኒካዊ ጸገም ኣጋጢሙ። ደሓር ደጊምኩም ፈትኑ፣ ወይ ምስ ሰብ ንምዝራብ AIDE ጽሓፉ።",
+}
+"""Said when the engine itself fails: in plain code, not in the catalogs, as the catalogs may
+be the cause. AIDE, the French word, works whatever the catalogs say. Translations are drafts
+written with machine assistance, like the catalogs; reviewers: see locales/<lang>/REVIEW.md."""
+FAILURE = FAILURES["fr"]
+
+
+def failure(lang: str | None) -> str:
+    """The "technical problem" message in the person's language (French if unknown)."""
+    return FAILURES.get(lang or "fr", FAILURE)
+
 
 STOPPED = N_("D'accord. Relais ne vous écrira plus. Pour revenir, écrivez MENU.")
 RESTARTED = N_("Content de vous revoir.")

@@ -38,7 +38,8 @@ __all__ = ["ParsedFile", "flow_files", "read_flow_file"]
 
 METADATA = ("spec_version", "id", "title", "sources", "last_reviewed", "start")
 # Files of the flows folder that are not flows (the shared glossary of words).
-NOT_FLOWS = frozenset({"glossary.yaml", "deadlines.yaml"})  # deadlines: bot/reminders/deadlines.py
+NOT_FLOWS = frozenset({"glossary.yaml", "deadlines.yaml"})
+"""glossary.yaml: bot/flows/glossary.py; deadlines.yaml: bot/reminders/deadlines.py."""
 
 
 @dataclass

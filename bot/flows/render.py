@@ -171,7 +171,8 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
             target = f"[{choice.next}](#{flow.id}-{choice.next})"
             if choice.command:
                 target = f"`{choice.command}` (system)"
-            out.append(f"{i}. **{choice.label}**{words} → {target}")
+            topic = f" · topic `{choice.topic}`" if choice.topic else ""
+            out.append(f"{i}. **{choice.label}**{words}{topic} → {target}")
         out.append("")
     if isinstance(node, Input):
         saved = f", kept as `{node.save}`" if node.save else ""
@@ -203,11 +204,12 @@ def _markdown_node(flow: Flow, node: Node) -> list[str]:
 
 def _route_words(route: Route) -> str:
     """A route's conditions as a sentence, for the Markdown export."""
+    from bot.handoff.summary import TOPICS_FR  # the mediators' names of the topics
+
     parts = []
     if route.topics:
-        parts.append(
-            "the person came from a procedure about " + " or ".join(f"`{t}`" for t in route.topics)
-        )
+        names = [f"{TOPICS_FR.get(t, t)} (`{t}`)" for t in route.topics]
+        parts.append("the person came from a procedure about " + " or ".join(names))
     if route.channels:
         parts.append("they write by " + " or ".join(f"`{c}`" for c in route.channels))
     if route.langs:
