@@ -42,9 +42,9 @@ def test_svg_without_graphviz_says_how_to_get_it(tmp_path: Path) -> None:
 
 
 def test_unknown_flow_lists_the_known_ones() -> None:
-    result = relais_command("flows", "graph", "impots")
+    result = relais_command("flows", "graph", "douane")
     assert result.returncode == 1
-    assert "no flow 'impots'" in result.stderr and "caf" in result.stderr
+    assert "no flow 'douane'" in result.stderr and "caf" in result.stderr
 
 
 def test_markdown_export_has_every_flow_with_sources_and_links(tmp_path: Path) -> None:
