@@ -24,11 +24,17 @@ class Session:
     misses: int = 0
     pending: str | None = None
     """A system question awaiting its answer: "erase", "language", "first-language", "place",
-    "consent", "note", "leave" or "feedback"."""
+    "commune", "spelling", "consent", "note", "leave" or "feedback"."""
     offered: list[list] = field(default_factory=list)
     """The help places last offered to pick from: [place key, name, distance in km]."""
     place: list = field(default_factory=list)
-    """The help place picked: [place key, name, distance in km]."""
+    """The help place picked: [place key, name, distance in km, how it was measured]."""
+    where: list = field(default_factory=list)
+    """Where the places were looked for: [lat, lon, label, approximate, precise]."""
+    communes: list[list] = field(default_factory=list)
+    """Communes offered to choose from (homonyms, close spellings): [label, lat, lon, code]."""
+    home: bool = False
+    """The person said they cannot travel: mobile and remote help come first."""
     ticket: str = ""
     """The code of the open ticket: while set, what the resident writes goes to a mediator."""
     relayed: bool = False

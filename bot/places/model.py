@@ -19,6 +19,17 @@ COMPREHENSION = "Compréhension du monde numérique"
 ACCES = "Accès internet et matériel informatique"
 MATERIEL = "Acquisition de matériel informatique à prix solidaire"
 
+# Who may come (field `modalites_acces`, and older files' restrictions), as `Place.access`.
+REFERRAL = "referral"
+NO_PUBLIC = "closed"
+RESIDENTS = "residents"
+
+# How people are helped (field `modalites_accompagnement`).
+AUTONOMIE = "En autonomie"
+INDIVIDUEL = "Accompagnement individuel"
+ATELIER = "Dans un atelier collectif"
+DISTANCE = "À distance"
+
 # National programmes (field `dispositif_programmes_nationaux`).
 FRANCE_SERVICES = "France Services"
 AIDANTS_CONNECT = "Aidants Connect"
@@ -51,6 +62,14 @@ class Place:
     website: str = ""
     origin: str = ""
     updated: str = ""
+    access: str = ""
+    """"" open to all, REFERRAL, NO_PUBLIC or RESIDENTS (see `vocabulary.access`)."""
+    publics: tuple[str, ...] = ()
+    """`publics_specifiquement_adresses`: Jeunes, Étudiants, Familles et/ou enfants…"""
+    support: tuple[str, ...] = ()
+    """`prise_en_charge_specifique`: Surdité, Illettrisme, Langues étrangères (autres)…"""
+    modes: tuple[str, ...] = ()
+    """`modalites_accompagnement`: En autonomie, Accompagnement individuel…"""
 
     @property
     def key(self) -> str:
@@ -78,7 +97,7 @@ class Place:
     def from_row(cls, row) -> Place:
         values = {}
         for field, value in zip(fields(cls), row, strict=False):
-            if field.name in ("services", "programmes", "languages"):
+            if field.name in MULTI_VALUED:
                 value = tuple(v for v in (value or "").split(SEPARATOR) if v)
             elif field.name == "free":
                 value = None if value is None else bool(value)
@@ -93,3 +112,4 @@ class Place:
 
 
 COLUMNS = tuple(f.name for f in fields(Place))
+MULTI_VALUED = frozenset({"services", "programmes", "languages", "publics", "support", "modes"})

@@ -1,0 +1,8 @@
+-- What the national standard (v1.0.2) says about who a place serves and how, so that the
+-- search offers each person places that fit them (docs/places.md, "Who a place serves").
+-- access: '' (open), 'referral' (on a professional's referral), 'closed' (no public),
+-- 'residents' (an older file's place that seems to help only its own residents).
+ALTER TABLE places ADD COLUMN access TEXT NOT NULL DEFAULT '';
+ALTER TABLE places ADD COLUMN publics TEXT NOT NULL DEFAULT '';
+ALTER TABLE places ADD COLUMN support TEXT NOT NULL DEFAULT '';
+ALTER TABLE places ADD COLUMN modes TEXT NOT NULL DEFAULT '';
