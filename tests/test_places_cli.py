@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
-from bot.places import cli
+from bot.places import cli, haversine_km
+from bot.places.communes import communes
 from tests.conftest import OPEN_DATA
 
 DATA = OPEN_DATA
@@ -125,3 +127,32 @@ def test_near_on_real_data(db_path, capsys) -> None:
         assert relais("places", "near", query, "--now", "2026-11-12T10:00", db=db_path) == 0
     out = capsys.readouterr().out
     assert "75010 Paris 10e" in out and "13001 Marseille 1er" in out
+
+
+def test_every_postal_code_resolves_within_its_commune(db_path, capsys) -> None:
+    """500 postal codes of the gazetteer drawn at random (seeded): `near CODE --json` gives
+    the position of one of the code's own communes, and names it, with no place imported."""
+    codes = random.Random(16).sample(communes().postal_codes, 500)
+    for code in codes:
+        assert relais("places", "near", code, "--json", db=db_path) == 0
+        where = json.loads(capsys.readouterr().out)["where"]
+        own = [c for c in communes().by_postal_code(code) if c.kind != "V"]
+        nearest = min(own, key=lambda c: haversine_km(where["lat"], where["lon"], c.lat, c.lon))
+        assert haversine_km(where["lat"], where["lon"], nearest.lat, nearest.lon) < 0.01, code
+        assert where["postal_code"] == code and nearest.name.split(" ")[0] in where["label"]
+        assert where.get("approximate", False) == (len({c.name for c in own if c.kind != "D"}) > 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("99999", "the postal code 99999 does not exist"),
+        ("93", "93 is a département number, not a postal code"),
+        ("75008 CEDEX", "75008 is not the postal code of a commune"),
+        ("47.0, -5.5", "is not on French land"),
+    ],
+)
+def test_near_bad_input_says_what_was_understood(db_path, capsys, query, said) -> None:
+    assert relais("places", "near", query, db=db_path) == 1
+    err = capsys.readouterr().err
+    assert said in err and "relais places near 93200" in err

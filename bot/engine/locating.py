@@ -21,7 +21,7 @@ from bot.places import card, fallback_text, venue
 from bot.places.communes import communes
 from bot.places.geo import Where, departement
 from bot.places.locate import Located, location, of_commune
-from bot.places.ranking import DISTANCE, MOBILE
+from bot.places.ranking import COMES_TO_YOU
 from bot.places.search import HOME_RADIUS_KM
 
 if TYPE_CHECKING:
@@ -198,13 +198,9 @@ def _home_offer(turn: _Turn) -> bool:
     s = turn.s
     if s.home or not s.where or turn.engine.places is None:
         return False
-    index = turn.engine.places
     where = Where(s.where[0], s.where[1], s.where[2], "commune")
-    shown = {key for key, *_ in s.offered}
-    return any(
-        bits & (MOBILE | DISTANCE) and index.places[i].key not in shown
-        for _, i, bits in index.within(where, HOME_RADIUS_KM)
-    )
+    nearby = turn.engine.places.within(where, HOME_RADIUS_KM)
+    return any(bits & COMES_TO_YOU for _, _, bits in nearby)
 
 
 def ask_place(turn: _Turn) -> None:

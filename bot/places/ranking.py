@@ -53,6 +53,10 @@ NEED_WEIGHT = 2.0
     LITERACY,
 ) = (1 << i for i in range(20))
 
+COMES_TO_YOU = MOBILE | DISTANCE
+"""A mobile service, or help at a distance: for a person who cannot travel, distance does
+not count (`search.PlaceIndex.nearest`)."""
+
 _SERVICES = {
     model.DEMARCHES: DEMARCHES,
     model.PARENTALITE: PARENTALITE,

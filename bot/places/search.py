@@ -28,7 +28,7 @@ from bot.places.geo import EARTH_RADIUS_KM, Where, haversine_km, name_key
 from bot.places.hours import UNKNOWN, Opening, Schedule, Status
 from bot.places.locate import Located, at, locate
 from bot.places.model import COLUMNS, Place
-from bot.places.ranking import flags, weight_of
+from bot.places.ranking import COMES_TO_YOU, flags, weight_of
 from bot.store import Database
 
 TOPICS = (
@@ -213,12 +213,14 @@ class PlaceIndex:
             weight = weight_of(bits, need, lang, travel)
             if not weight:
                 continue
-            optimistic = (distance + FLOOR_KM) / (weight + OPEN_BONUS)
-            candidates.append((optimistic, distance, weight, index))
+            # For a person who cannot travel, a service that comes to them is as near as can be.
+            reach = 0.0 if not travel and bits & COMES_TO_YOU else distance
+            optimistic = (reach + FLOOR_KM) / (weight + OPEN_BONUS)
+            candidates.append((optimistic, distance, reach, weight, index))
         heapq.heapify(candidates)
         best: list[tuple[float, int, Ranked]] = []  # max-heap by score, via negation
         while candidates:
-            optimistic, distance, weight, index = heapq.heappop(candidates)
+            optimistic, distance, reach, weight, index = heapq.heappop(candidates)
             if len(best) == limit and optimistic >= -best[0][0]:
                 break
             opening = self.opening(index, now)
@@ -226,7 +228,7 @@ class PlaceIndex:
                 weight += OPEN_BONUS
             elif opening.opens_within(SOON, now):
                 weight += SOON_BONUS
-            score = (distance + FLOOR_KM) / weight
+            score = (reach + FLOOR_KM) / weight
             ranked = Ranked(self.places[index], distance, opening, score, near)
             entry = (-score, -index, ranked)
             twin = next((e for e in best if same_place(e[2].place, ranked.place)), None)
