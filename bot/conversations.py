@@ -13,6 +13,7 @@ Under load a batch holds many messages, so the database round trips are shared.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 import uuid
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from bot.engine import Engine, Event, Outcome, Reply, Session, texts
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue, replies_payload
+from bot.places.reload import PlacesWatch
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
@@ -77,9 +79,13 @@ class _Waiting:
 
 
 class Conversations:
-    def __init__(self, db: Database, engine: Engine) -> None:
+    def __init__(
+        self, db: Database, engine: Engine, places_version: tuple[int, float] | None = None
+    ) -> None:
         self.db = db
         self.engine = engine
+        self.places = PlacesWatch(places_version)
+        """Swaps in a new index of help places after an import (bot/places/reload.py)."""
         self.relay = Relay(engine.flows)
         self.queued: Callable[[], None] = lambda: None
         """Called after a commit that queued outbox messages (the outbox worker's wake-up)."""
@@ -116,6 +122,9 @@ class Conversations:
 
     async def _work(self) -> None:
         while self._queue:
+            fresh = await self.places.newer(self.db)
+            if fresh is not None:
+                self.engine = dataclasses.replace(self.engine, places=fresh)
             batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
             try:
                 results = await self._process_retrying(batch)

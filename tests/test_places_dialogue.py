@@ -230,3 +230,29 @@ def test_every_commune_name_of_the_gazetteer_is_found_offline() -> None:
     found = gazetteer.by_key("bellegarde sur valserine")  # a former commune (COMD)
     assert [c.kind for c in found] == ["D"] and found[0].postal_code == "01200"
     assert (found[0].lat, found[0].lon) == (46.12335, 5.79442)  # its own position
+
+
+async def test_an_import_reaches_the_running_service_without_a_restart(db_path) -> None:
+    from bot.app import build_engine
+    from bot.config import Settings
+    from bot.conversations import Conversations
+    from bot.places.reload import load_index
+
+    db = await open_database(db_path)
+    try:
+        places, version = await load_index(db)
+        conversations = Conversations(db, build_engine(Settings(), places), version)
+        conversations.places.every = 0  # look at every batch (the service: every 2 s)
+
+        async def ask(user: str) -> str:
+            texts = []
+            for said in ("bonjour", "Trouver un lieu d'aide", "Faire une démarche", "CAF", "93200"):
+                handled = await conversations.handle("sms", user, Text(said), lang="fr")
+                texts += [r.text for r in handled.replies]
+            return "\n".join(texts)
+
+        assert "Je ne connais pas de lieu d'aide" in await ask("+33600000001")
+        await import_source(db, str(OPEN_DATA / "france-services-2022-12-01.csv"))
+        assert "Voici des lieux d'aide près de 93200 Saint-Denis" in await ask("+33600000002")
+    finally:
+        await db.close()

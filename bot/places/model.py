@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 SEPARATOR = "|"
 """Multi-valued fields are stored joined by `|`, as in version 1 of the national standard."""
@@ -77,21 +78,18 @@ class Place:
         organisations list as the places they cover."""
         return f"{self.origin or 'lieu'}:{self.source_id}"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, row: tuple | None = None) -> str:
         """Digest of everything but the source key: equal digests mean nothing changed."""
-        content = repr(astuple(self)[2:])
+        content = repr((row or self.row())[2:])
         return hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
 
     def row(self) -> tuple:
-        """The values of the `places` columns, in `COLUMNS` order (fingerprint excluded)."""
-        values = []
-        for value in astuple(self):
-            if isinstance(value, tuple):
-                value = SEPARATOR.join(value)
-            elif isinstance(value, bool):
-                value = int(value)
-            values.append(value)
-        return tuple(values)
+        """The values of the `places` columns, in `COLUMNS` order (fingerprint excluded).
+        (Not `dataclasses.astuple`: it deep-copies every value, a third of an import's time.)"""
+        return tuple(
+            SEPARATOR.join(v) if type(v) is tuple else int(v) if type(v) is bool else v
+            for v in _VALUES(self)
+        )
 
     @classmethod
     def from_row(cls, row) -> Place:
@@ -112,4 +110,5 @@ class Place:
 
 
 COLUMNS = tuple(f.name for f in fields(Place))
+_VALUES = attrgetter(*COLUMNS)
 MULTI_VALUED = frozenset({"services", "programmes", "languages", "publics", "support", "modes"})

@@ -6,3 +6,8 @@ ALTER TABLE places ADD COLUMN access TEXT NOT NULL DEFAULT '';
 ALTER TABLE places ADD COLUMN publics TEXT NOT NULL DEFAULT '';
 ALTER TABLE places ADD COLUMN support TEXT NOT NULL DEFAULT '';
 ALTER TABLE places ADD COLUMN modes TEXT NOT NULL DEFAULT '';
+
+-- Positions now come from the embedded gazetteer and searches from the in-memory index:
+-- nothing queries places by postal code or position, and these indexes slowed imports.
+DROP INDEX IF EXISTS places_postal_code;
+DROP INDEX IF EXISTS places_lat_lon;
