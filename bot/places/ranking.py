@@ -29,6 +29,8 @@ NEEDS = ("apprendre", "internet", "materiel", "langue")
 computer to use, low-cost equipment, help in one's own language."""
 PROCEDURES = ("caf", "ameli", "france_travail", "titres", "impots", "retraite")
 NEED_WEIGHT = 2.0
+MAX_FIT = 1.0 + NEED_WEIGHT + 0.5 + 0.2
+"""The highest weight of a place for a person who can travel (need, language, free)."""
 
 (
     FS,

@@ -28,7 +28,7 @@ from bot.places.geo import EARTH_RADIUS_KM, Where, haversine_km, name_key
 from bot.places.hours import UNKNOWN, Opening, Schedule, Status
 from bot.places.locate import Located, at, locate
 from bot.places.model import COLUMNS, Place
-from bot.places.ranking import COMES_TO_YOU, flags, weight_of
+from bot.places.ranking import COMES_TO_YOU, MAX_FIT, flags, weight_of
 from bot.store import Database
 
 TOPICS = (
@@ -46,11 +46,15 @@ LIMIT = 3
 RADIUS_KM = 30.0
 HOME_RADIUS_KM = 50.0
 """For a person who cannot travel: mobile services come from farther away."""
-CELL_DEGREES = 0.2
+CELL_DEGREES = 0.05
+STAGES_KM = (2.0, 6.0, 15.0)
+"""Radii tried first: in a city, the best places are found within a few kilometres."""
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 FLOOR_KM = 1.0
 """Added to every distance, so that a few streets more or less do not decide."""
 OPEN_BONUS, SOON_BONUS, SOON = 0.3, 0.15, timedelta(hours=12)
+MAX_WEIGHT = MAX_FIT + OPEN_BONUS
+"""No place weighs more: what bounds the search by stages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +211,26 @@ class PlaceIndex:
         for a person who cannot go far."""
         if radius_km is None:
             radius_km = RADIUS_KM if travel else HOME_RADIUS_KM
+        # Look near first: once `limit` places are found whose scores no farther place could
+        # beat (a place beyond r scores at least (r + 1) / the highest weight), stop there.
+        # A service that comes to the person is as near from anywhere: no shortcut then.
+        stages = [r for r in STAGES_KM if r < radius_km] if travel else []
+        for reach_km in (*stages, radius_km):
+            found = self._ranked(where, need, lang, now, limit, reach_km, travel)
+            if len(found) == limit and found[-1].score <= (reach_km + FLOOR_KM) / MAX_WEIGHT:
+                break
+        return found
+
+    def _ranked(
+        self,
+        where: Where,
+        need: str | None,
+        lang: str,
+        now: datetime,
+        limit: int,
+        radius_km: float,
+        travel: bool,
+    ) -> list[Ranked]:
         near = "location" if where.precise else "approximate" if where.approximate else "commune"
         candidates = []
         for distance, index, bits in self.within(where, radius_km):
