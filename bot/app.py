@@ -16,7 +16,14 @@ from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
 from bot.places import PlaceIndex
 from bot.places.reload import load_index
+from bot.reminders.deadlines import (
+    DeadlineError,
+    check_against_flows,
+    deadlines_path,
+    read_deadlines,
+)
 from bot.store import Database, open_database
+from bot.window import Window
 
 SHUTDOWN_GRACE = 10.0
 """Seconds a stopping process gives the messages being sent."""
@@ -36,9 +43,24 @@ class Relais:
         await self.db.close()
 
     @contextlib.asynccontextmanager
-    async def outbox(self, senders: dict[str, Sender]) -> AsyncIterator[Outbox]:
+    async def reminders(self) -> AsyncIterator[None]:
+        """Queue the reminders that fall due while the block runs (bot/reminders)."""
+        from bot.reminders.scheduler import Scheduler
+
+        scheduler = Scheduler(self.conversations)
+        worker = asyncio.create_task(scheduler.run())
+        try:
+            yield
+        finally:
+            scheduler.stop()
+            await asyncio.gather(worker, return_exceptions=True)
+
+    @contextlib.asynccontextmanager
+    async def outbox(
+        self, senders: dict[str, Sender], windows: dict[str, Window] | None = None
+    ) -> AsyncIterator[Outbox]:
         """Send what is queued for these channels while the block runs."""
-        outbox = Outbox(self.db, senders)
+        outbox = Outbox(self.db, senders, windows=windows, clock=self.conversations.clock)
         self.conversations.queued = outbox.wake
         worker = asyncio.create_task(outbox.run())
         try:
@@ -50,9 +72,15 @@ class Relais:
 
 def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine:
     flows = load_flows(list(settings.flows) or None)
+    path = deadlines_path(settings.flows)
+    deadlines = read_deadlines(path) if path else None
+    problems = check_against_flows(deadlines, flows) if deadlines else []
+    if problems:
+        raise DeadlineError(f"{path}: " + "; ".join(problems))
     return Engine(
         flows,
         Catalogs(),
+        deadlines=deadlines,
         idle_after=settings.idle_after,
         places=places,
         rate_limit=settings.rate_limit,

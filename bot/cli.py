@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.config import ConfigError, Settings, load_settings
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.i18n import cli as i18n_cli
     from bot.places import cli as places_cli
     from bot.privacy import cli as privacy_cli
+    from bot.reminders import cli as reminders_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     places_cli.register(commands)
     handoff_cli.register(commands)
     privacy_cli.register(commands)
+    reminders_cli.register(commands, _db_option)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -63,6 +66,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.command == "chat" and not os.environ.get("RELAIS_LOG_LEVEL"):
         settings = replace(settings, log_level="WARNING")  # the terminal shows the conversation
     return settings
+
+
+def _loop_factory(command: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop for the long-running service, where its faster I/O pays; the default elsewhere."""
+    if command not in ("serve", "poll"):
+        return None
+    try:
+        import uvloop
+    except ImportError:  # not installed on Windows
+        return None
+    return uvloop.new_event_loop
 
 
 async def _run_with_relais(args: argparse.Namespace) -> int:
@@ -112,11 +126,16 @@ def main(argv: list[str] | None = None) -> int:
             from bot.handoff.cli import run as run_handoff
 
             return run_handoff(args, _settings(args))
+        if args.command == "reminders":
+            from bot.reminders.cli import run as run_reminders
+
+            return run_reminders(args, _settings(args))
         if args.command == "flows":
             from bot.flows.cli import run as run_flows
 
             return run_flows(args)
-        return asyncio.run(_run_with_relais(args))
+        with asyncio.Runner(loop_factory=_loop_factory(args.command)) as runner:
+            return runner.run(_run_with_relais(args))
     except (ConfigError, DatabaseError) as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 2

@@ -48,6 +48,12 @@ class TwilioSettings:
     sender: str
     """A phone number (+33…) or a Messaging Service SID (MG…)."""
     whatsapp_sender: str = ""
+    api_url: str = ""
+    """Where Twilio's REST API is reached (a test double, a proxy); empty for Twilio's own."""
+    templates: dict[str, str] = field(default_factory=dict)
+    """WhatsApp "a reply is waiting" templates: language code -> ContentSid (HX…)."""
+    reminder_templates: dict[str, str] = field(default_factory=dict)
+    """WhatsApp reminder templates: language code -> ContentSid (HX…)."""
 
 
 def _positive_hours(name: str, default: float) -> timedelta:
@@ -129,7 +135,40 @@ def _twilio() -> TwilioSettings | None:
         raise ConfigError(
             f"{names[2]}={sender!r} must be a number in E.164 (+33…) or a Messaging Service SID"
         )
-    return TwilioSettings(values[names[0]], values[names[1]], sender, whatsapp)
+    api_url = _env("RELAIS_TWILIO_API_URL").rstrip("/")
+    if api_url and not re.fullmatch(r"https?://[^\s/]+", api_url):
+        raise ConfigError(
+            f"RELAIS_TWILIO_API_URL={api_url!r} must be an http(s) address without a path "
+            "(example: RELAIS_TWILIO_API_URL=http://127.0.0.1:8081)"
+        )
+    return TwilioSettings(
+        values[names[0]],
+        values[names[1]],
+        sender,
+        whatsapp,
+        api_url,
+        _templates("RELAIS_WHATSAPP_TEMPLATE_"),
+        _templates("RELAIS_WHATSAPP_REMINDER_TEMPLATE_"),
+    )
+
+
+def _templates(prefix: str) -> dict[str, str]:
+    """{language: ContentSid} from PREFIX<LANG> variables (RELAIS_WHATSAPP_TEMPLATE_FR=HX…)."""
+    found = {}
+    for name, value in os.environ.items():
+        if not name.startswith(prefix) or not value.strip():
+            continue
+        lang = name.removeprefix(prefix).lower()
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            continue  # another family of variables (REMINDER_TEMPLATE_… under TEMPLATE_)
+        if not re.fullmatch(r"HX[0-9a-fA-F]{32}", value.strip()):
+            raise ConfigError(
+                f"{name}={value.strip()!r} must be the ContentSid of an approved template "
+                "(HX followed by 32 hexadecimal characters, from Twilio's Content Template "
+                "Builder)"
+            )
+        found[lang] = value.strip()
+    return found
 
 
 def load_settings(env_file: str | Path = ".env") -> Settings:

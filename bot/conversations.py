@@ -16,16 +16,20 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.engine import Engine, Event, Outcome, Reply, Session, texts
+from bot import window
+from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
+from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue, replies_payload
 from bot.places.reload import PlacesWatch
+from bot.reminders.store import forget as forget_reminders
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
@@ -37,6 +41,7 @@ from bot.store.sessions import (
     save_session,
     save_sessions,
 )
+from bot.text import fold_word, normalize
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,8 @@ class Conversations:
         self.places = PlacesWatch(places_version)
         """Swaps in a new index of help places after an import (bot/places/reload.py)."""
         self.relay = Relay(engine.flows)
+        self.clock: Callable[[], float] = time.time
+        """The time of messages given no time (tests move it to see a day pass)."""
         self.queued: Callable[[], None] = lambda: None
         """Called after a commit that queued outbox messages (the outbox worker's wake-up)."""
         self._queue: deque[_Waiting] = deque()
@@ -110,7 +117,7 @@ class Conversations:
             user_id,
             event,
             self.db.keyed(external_id or uuid.uuid4().hex),
-            now or datetime.now(UTC),
+            now or datetime.fromtimestamp(self.clock(), UTC),
             lang,
             outbound,
             asyncio.get_running_loop().create_future(),
@@ -176,6 +183,9 @@ class Conversations:
                     results.append(Handled((), session, duplicate=True))
                     continue
                 first.discard(delivery)
+                if await self._reopens_window(conn, waiting, session):
+                    results.append(Handled((), session))  # "OUI": the held messages answer
+                    continue
                 outcome = self._step(waiting, session, covered)
                 if outcome is not None and (outcome.effects or waiting.outbound):
                     outcome = await self._carry_out(conn, waiting, outcome, covered)
@@ -201,6 +211,20 @@ class Conversations:
             if failed:
                 await forget_deliveries(conn, failed)
         return results
+
+    async def _reopens_window(self, conn, waiting: _Waiting, session: Session) -> bool:
+        """A resident's message opens their channel's window again (bot/window.py) and
+        releases what was held; True when it only answers the template ("OUI")."""
+        if not isinstance(waiting.event, ResidentEvent):
+            return False
+        if not await window.seen(conn, *waiting.key, waiting.now.timestamp()):
+            return False
+        self._queued_outbox = True
+        if not isinstance(waiting.event, Text):
+            return False
+        translator = self.engine.catalogs.get(session.lang)
+        words = {*texts.YES_WORDS.split("|"), *translator.text(texts.YES_WORDS).split("|")}
+        return normalize(waiting.event.text) in {fold_word(word) for word in words}
 
     def _step(
         self, waiting: _Waiting, session: Session, covered: frozenset[str], event=None
@@ -256,7 +280,10 @@ class Conversations:
             session = await load_session(conn, channel, user_id)
             if session.stopped != stopped:
                 session.stopped = stopped
-                await save_session(conn, channel, user_id, session, datetime.now(UTC).timestamp())
+                if stopped:  # a STOP ends the reminders too, at once
+                    session.reminders = {}
+                    await forget_reminders(conn, channel, user_id)
+                await save_session(conn, channel, user_id, session, self.clock())
         log.info("%s user %s messages", channel, "stopped" if stopped else "accepts")
 
     async def peek(self, channel: str, user_id: str) -> Session:

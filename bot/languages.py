@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from babel import Locale, UnknownLocaleError
 
 SOURCE_LANGUAGE = "fr"
@@ -21,6 +23,7 @@ ALIASES = {"fa": "prs", "fa-af": "prs", "ua": "uk"}
 RIGHT_TO_LEFT = frozenset({"ar", "prs", "ps", "fa", "ur", "he", "ckb"})
 
 
+@cache
 def babel_locale(lang: str) -> Locale:
     try:
         return Locale.parse(BABEL_LOCALE.get(lang, lang))
@@ -28,6 +31,7 @@ def babel_locale(lang: str) -> Locale:
         return Locale.parse(SOURCE_LANGUAGE)
 
 
+@cache
 def native_name(lang: str) -> str:
     """The language's name as its speakers write it ("Français", "العربية")."""
     if lang in NAMES:
@@ -36,6 +40,7 @@ def native_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@cache
 def french_name(lang: str) -> str:
     """The language's name for a French-speaking mediator ("arabe", "dari")."""
     if lang == "prs":

@@ -23,6 +23,7 @@ from bot.engine import PlaceView, Reply
 from bot.handoff.tickets import set_delivery
 from bot.store import Database
 from bot.store.sessions import load_session
+from bot.window import HELD, WAITING, Window, tell_desk
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,27 @@ class Undeliverable(Exception):
     """The message can never be sent (the person blocked the bot, a bad number)."""
 
 
-Sender = Callable[[str, object], Awaitable[None]]
-"""Sends one outbox payload to one recipient; raises TryLater or Undeliverable."""
+class OutsideWindow(Exception):
+    """The channel refused free text: the person's 24-hour window is closed (WhatsApp)."""
+
+
+Sender = Callable[[str, object], Awaitable[list[str] | None]]
+"""Sends one outbox payload to one recipient; the channel's ids of the messages sent (for
+delivery reports); raises TryLater, Undeliverable or OutsideWindow."""
 
 
 def backoff(attempts: int) -> float:
     return min(5.0 * 2 ** (attempts - 1), MAX_WAIT)
+
+
+REMINDER_KEY = "!reminder"
+"""The question key of a reminder's choices ("C'est fait" / "Aidez-moi")."""
+
+
+def is_reminder(payload: object) -> bool:
+    return isinstance(payload, list) and any(
+        isinstance(r, dict) and (r.get("key") or "").startswith(REMINDER_KEY) for r in payload
+    )
 
 
 def replies_payload(replies: Sequence[Reply]) -> list[dict]:
@@ -112,10 +128,21 @@ class Outbox:
     other (a slow mediators' group, rate-limited by Telegram, holds up nobody else).
     """
 
-    def __init__(self, db: Database, senders: dict[str, Sender], poll: float = 2.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        senders: dict[str, Sender],
+        poll: float = 2.0,
+        *,
+        windows: dict[str, Window] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.db = db
         self.senders = senders
         self.poll = poll
+        self.windows = windows or {}
+        """Channels whose free text needs the person's window open (WhatsApp)."""
+        self.clock = clock
         self._wake = asyncio.Event()
         self._busy: dict[tuple[str, str], asyncio.Task] = {}
         """Recipients with a message being sent: their next one waits for it."""
@@ -129,7 +156,7 @@ class Outbox:
         """Send until `stop()`."""
         while not self._stopping:
             try:
-                await self._dispatch(time.time())
+                await self._dispatch(self.clock())
             except Exception:
                 log.exception("the outbox worker failed; it tries again in %.0f s", self.poll)
             with contextlib.suppress(TimeoutError):
@@ -153,7 +180,7 @@ class Outbox:
         """Send everything due and wait for it, until nothing more is; the number sent."""
         sent, tried = 0, set()
         while True:
-            started = await self._dispatch(now or time.time(), skip=tried)
+            started = await self._dispatch(now or self.clock(), skip=tried)
             if not started and not self._busy:
                 return sent
             tried.update(row.id for row, _ in started)
@@ -167,14 +194,14 @@ class Outbox:
             key = (row.channel, row.user_id)
             if key in self._busy or row.id in skip:
                 continue
-            task = asyncio.create_task(self._one(key, row))
+            task = asyncio.create_task(self._one(key, row, now))
             self._busy[key] = task
             started.append((row, task))
         return started
 
-    async def _one(self, key: tuple[str, str], row: _Row) -> str:
+    async def _one(self, key: tuple[str, str], row: _Row, now: float) -> str:
         try:
-            return await self._send_and_record(row)
+            return await self._send_and_record(row, now)
         except Exception:
             log.exception(
                 "an outbox message to %s could not be recorded; it will go again", row.channel
@@ -203,28 +230,47 @@ class Outbox:
         )
         return [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 
-    async def _send(self, row: _Row) -> tuple[str, str]:
-        """(what became of it: sent, failed or retry; the error)."""
+    async def _send(self, row: _Row, now: float) -> tuple[str, str, list[str]]:
+        """(what became of it: sent, failed, retry or waiting; the error; the channel's ids
+        of what went)."""
+        window = self.windows.get(row.channel)
+        lang = ""
         try:
             if row.channel != CHAT:
                 session = await load_session(self.db.conn, row.channel, row.user_id)
                 if session.stopped:
                     raise Undeliverable("la personne a demandé STOP : plus aucun message")
-            await self.senders[row.channel](row.user_id, row.payload)
+                lang = session.lang
+            if window is not None:
+                reminder = is_reminder(row.payload)
+                held = await window.check(
+                    self.db, row.channel, row.user_id, lang, now, reminder=reminder
+                )
+                if held is not None:
+                    return WAITING, held[0], [held[1]] if held[1] else []
+            try:
+                sids = await self.senders[row.channel](row.user_id, row.payload)
+            except OutsideWindow:
+                if window is None:
+                    raise Undeliverable("hors de la fenêtre de 24 h") from None
+                held = await window.check(
+                    self.db, row.channel, row.user_id, lang, now, closed=True, reminder=reminder
+                )
+                return WAITING, held[0], [held[1]] if held[1] else []
         except TryLater as exc:
-            return "retry", str(exc)
+            return "retry", str(exc), []
         except Undeliverable as exc:
             log.warning("an outbox message to %s could not be sent: %s", row.channel, exc)
-            return "failed", str(exc)
+            return "failed", str(exc), []
         except Exception as exc:
             log.exception("sending an outbox message to %s failed", row.channel)
-            return "retry", f"{type(exc).__name__}: {exc}"
-        return "sent", ""
+            return "retry", f"{type(exc).__name__}: {exc}", []
+        return "sent", "", list(sids or [])
 
-    async def _send_and_record(self, row: _Row) -> str:
+    async def _send_and_record(self, row: _Row, now: float) -> str:
         """Recorded as soon as sent: a crash then repeats at most the message in flight
         (Telegram and Twilio cannot tell a repeated request)."""
-        delivery, error = await self._send(row)
+        delivery, error, sids = await self._send(row, now)
         attempts = row.attempts + 1
         if delivery == "retry" and attempts >= MAX_ATTEMPTS:
             delivery, error = "failed", f"abandonné après {attempts} essais : {error}"
@@ -234,11 +280,24 @@ class Outbox:
                 log.warning("a message to %s will be tried again (%s)", row.channel, error)
                 await conn.execute(
                     "UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE id = ?",
-                    (attempts, time.time() + backoff(attempts), error, row.id),
+                    (attempts, now + backoff(attempts), error, row.id),
                 )
                 delivery = "retrying"
+            elif delivery == WAITING:  # until the person writes (bot/window.py)
+                await conn.execute(
+                    "UPDATE outbox SET next_at = ?, error = ? WHERE id = ?", (HELD, error, row.id)
+                )
+                if row.ticket_message_id is not None:
+                    await tell_desk(conn, row.ticket_message_id, f"votre message est {error}.", now)
+                    self.wake()
             else:
                 await conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
             if row.ticket_message_id is not None:
                 await set_delivery(conn, row.ticket_message_id, delivery, error)
+                kind = "template" if delivery == WAITING else "message"
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO twilio_messages (sid, ticket_message_id, kind, "
+                    "created_at) VALUES (?, ?, ?, ?)",
+                    [(sid, row.ticket_message_id, kind, now) for sid in sids],
+                )
         return delivery

@@ -10,7 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import TESTS, start_serve
+from tests.conftest import TESTS, free_port, start_serve, stop_serve
 
 
 def test_healthz_reports_database_and_flows(db_path: Path) -> None:
@@ -40,3 +40,33 @@ def test_a_bad_listen_setting_names_the_variable(db_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "RELAIS_LISTEN='nowhere' must be HOST:PORT" in result.stderr
+
+
+def test_a_second_serve_on_the_same_sqlite_file_refuses_to_start(db_path: Path) -> None:
+    """Two processes would both run the outbox and send every queued reply twice."""
+    first, _ = start_serve(db_path)
+    try:
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--db",
+                str(db_path),
+                "--listen",
+                f"127.0.0.1:{free_port()}",
+            ],
+            env={k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")},
+            capture_output=True,
+            text=True,
+            cwd=TESTS.parent,
+            timeout=30,
+        )
+        assert second.returncode == 2
+        assert f"already served by process {first.pid}" in second.stderr
+        assert first.poll() is None, "the first one keeps serving"
+    finally:
+        stop_serve(first)
+    again, _ = start_serve(db_path)
+    stop_serve(again)

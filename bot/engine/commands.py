@@ -17,6 +17,8 @@ class Command(Enum):
     STOP = "stop"
     ERASE = "erase"
     PRIVACY = "privacy"
+    REMINDERS = "reminders"
+    REMINDERS_OFF = "reminders-off"
 
 
 WORDS: dict[Command, str] = {
@@ -29,6 +31,10 @@ WORDS: dict[Command, str] = {
     Command.STOP: N_("stop|/stop|arret|arreter"),
     Command.ERASE: N_("oubli|/oubli|effacer|oublier"),
     Command.PRIVACY: N_("donnees|/donnees|mes donnees|confidentialite|vie privee|rgpd"),
+    Command.REMINDERS: N_("rappels|/rappels|rappel|mes rappels"),
+    Command.REMINDERS_OFF: N_(
+        "arreter les rappels|stop rappels|stop rappel|plus de rappels|arreter rappels"
+    ),
 }
 """French words always work; each language adds its own through its catalog."""
 

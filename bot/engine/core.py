@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine import locating, texts
+from bot.engine import locating, reminders, texts
 from bot.engine.commands import Command, find_command
 from bot.engine.events import (
     Button,
@@ -32,6 +32,7 @@ from bot.languages import SOURCE_LANGUAGE, native_name
 from bot.places import PlaceIndex, fallback_text
 from bot.places.cards import PHONE_LINES
 from bot.privacy.masking import mask
+from bot.reminders.deadlines import Deadlines
 from bot.text import clean
 
 ERASE_KEY = "!erase"
@@ -59,6 +60,8 @@ class Engine:
     session_days: int = 30
     ticket_days: int = 365
     """What the privacy notice says is kept (the operator's retention settings)."""
+    deadlines: Deadlines | None = None
+    """The deadlines residents can be reminded of (flows/deadlines.yaml); None: no reminders."""
 
     def step(
         self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()
@@ -68,6 +71,8 @@ class Engine:
         turn = _Turn(self, dataclasses.replace(session), now, covered)
         if isinstance(event, TicketEvent):
             turn.ticket_event(event)
+        elif isinstance(event, reminders.ReminderDue):
+            reminders.due(turn, event)
         else:
             turn.run(event)
         return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
@@ -263,7 +268,8 @@ class _Turn:
             elif isinstance(node, End):
                 if node.text:
                     self.add(self.flow_text(node, node.text))
-                self.ask(node)
+                if not reminders.offer_after(self, flow_id, node_id):
+                    self.ask(node)
                 return
             else:
                 self.ask(node)
@@ -405,8 +411,15 @@ class _Turn:
             self.ask_language()
         elif command is Command.STOP:
             s.stopped = True
+            s.reminders = {}  # the "stop" effect ends them in the database too
             self.say(texts.STOPPED)
             self.effects.append(Effect("stop"))
+        elif command is Command.REMINDERS:
+            reminders.menu(self)
+        elif command is Command.REMINDERS_OFF:
+            reminders.stop_all(self)
+            node = self.current()
+            self.ask(node) if node is not None else self.restart()
         elif command is Command.ERASE:
             s.pending = "erase"
             self.ask_erase()
@@ -438,7 +451,7 @@ class _Turn:
             texts.KEPT_TICKETS: self.engine.ticket_days,
         }
         lines = [self.tr.text(line).format(days=days.get(line)) for line in texts.PRIVACY_NOTICE]
-        self.add("\n".join(lines))
+        self.add("\n".join([*lines, *reminders.privacy_lines(self)]))
 
     def ask_language(self) -> None:
         names = tuple(native_name(code) for code in self.engine.catalogs.languages)
@@ -458,6 +471,9 @@ class _Turn:
     def answer_pending(self, event: Event) -> None:
         s = self.s
         pending, s.pending = s.pending, None
+        if pending.startswith("remind"):
+            reminders.answer(self, pending, event)
+            return
         if pending in ("place", "consent", "note", "leave", "feedback"):
             getattr(self, f"answer_{pending}")(event)
             return
@@ -515,6 +531,9 @@ class _Turn:
         """Ask again the system question awaiting an answer."""
         if pending in locating.PENDING:
             locating.ask_commune(self, pending)
+            return
+        if pending.startswith("remind"):
+            reminders.ask(self, pending)
             return
         getattr(self, f"ask_{pending.replace('-', '_')}")()
 

@@ -47,6 +47,9 @@ class Session:
     count: int = 0
     hushed: bool = False
     """Told to slow down in this minute: the next messages get no answer until it ends."""
+    reminders: dict[str, int | None] = field(default_factory=dict)
+    """The reminders the person asked for: purpose -> month of their last declaration (for
+    a quarterly one) or None (bot/engine/reminders.py)."""
     last_seen: float | None = None
     """Seconds since the epoch of the last processed message; None for a new session."""
 

@@ -55,9 +55,36 @@ def flows_check(paths: list[str]) -> int:
     if flows:
         print(writing_report(flows), file=sys.stderr)
     errors = sum(not p.warning for p in problems)
+    if whole_set:
+        errors += check_deadlines(named, [p.flow for p in parsed if p.flow])
     warnings = len(problems) - errors
     print(f"{len(files)} flow files checked: {errors} errors, {warnings} warnings", file=sys.stderr)
     return 1 if errors else 0
+
+
+def check_deadlines(named: list[str] | None, flows: list) -> int:
+    """flows/deadlines.yaml beside the flows: its schema, dates and the nodes it names."""
+    from bot.flows import FlowSet
+    from bot.reminders.deadlines import (
+        DeadlineError,
+        check_against_flows,
+        deadlines_path,
+        read_deadlines,
+    )
+
+    path = deadlines_path(named or ())
+    if path is None:
+        return 0
+    try:
+        deadlines = read_deadlines(path)
+    except DeadlineError as exc:
+        print(exc)
+        return 1
+    flow_set = FlowSet(flows={f.id: f for f in flows}, main="menu", handoff="aide")
+    problems = check_against_flows(deadlines, flow_set)
+    for problem in problems:
+        print(f"{path}: {problem}")
+    return len(problems)
 
 
 def flows_render(args: argparse.Namespace) -> int:

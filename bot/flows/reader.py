@@ -55,7 +55,13 @@ def flow_files(paths: list[str | Path] | None = None) -> list[Path]:
     found: list[Path] = []
     for path in [_relative(Path(p)) for p in (paths or [SHIPPED_FLOWS])]:
         if path.is_dir():
-            found.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+            found.extend(
+                sorted(
+                    p
+                    for p in [*path.glob("*.yaml"), *path.glob("*.yml")]
+                    if p.name != "deadlines.yaml"  # not a flow: bot/reminders/deadlines.py
+                )
+            )
         else:
             found.append(path)
     return found

@@ -416,7 +416,16 @@ async def show_tickets(db: Database, include_closed: bool, as_json: bool) -> int
     return 0
 
 
-_DELIVERY = {"queued": "waiting to be sent", "sent": "sent", "failed": "NOT delivered"}
+_DELIVERY = {
+    "queued": "waiting to be sent",
+    "retrying": "to be tried again",
+    "sent": "sent",
+    "waiting": "held: WhatsApp window closed, waiting for the person to answer the template",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "NOT delivered",
+    "undelivered": "NOT delivered (reported by Twilio)",
+}
 
 
 async def show_ticket(db: Database, typed: str) -> int:

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
+from bot import window
 from bot.engine import Effect, Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
 from bot.handoff.mediators import covered_places, organisation, organisation_for_place
 from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
+from bot.reminders import store as reminder_store
+from bot.reminders.effects import reminder_effect
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,18 @@ def chat_buttons(ticket_id: int) -> list[list[str]]:
 
 COVERAGE_TTL = 2.0
 """Seconds the covered places are reused: `relais mediators` changes show within that."""
+
+
+async def post_to_chat(
+    conn: aiosqlite.Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
+) -> None:
+    """A line under the ticket's post in its organisation's Telegram chat, if it has one;
+    `closed`: the post's buttons go too."""
+    ticket = await tickets.ticket_by_id(conn, ticket_id)
+    org = await organisation(conn, ticket.organisation_id)
+    if org.telegram_chat is not None:
+        post = {"text": text, "ticket_id": ticket_id, "closed": closed}
+        await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
 
 
 class Relay:
@@ -64,6 +79,9 @@ class Relay:
             return await self.open(conn, channel, user_id, data, now)
         if effect.kind == "erase":
             await self.erase(conn, channel, user_id, now)
+            return Applied()
+        if effect.kind in ("remind", "unremind", "stop"):
+            await reminder_effect(conn, channel, user_id, effect, now)
             return Applied()
         if effect.kind not in ("relay", "said", "closed", "leave", "feedback"):
             return Applied()
@@ -139,8 +157,13 @@ class Relay:
         )
         log.info("ticket %s opened for %s (%s)", ticket.code, org.name, ticket.topic)
         if org.telegram_chat is not None:
+            state = await window.state(conn, channel, user_id)
+            open_for = ""
+            if channel == "whatsapp" and state.open(now):
+                hours = int(state.left(now) // 3600)
+                open_for = f"WhatsApp : fenêtre de 24 h ouverte encore {hours} h.\n\n"
             post = {
-                "text": f"Nouvelle demande {ticket.code}\n\n{ticket.summary}\n\n"
+                "text": f"Nouvelle demande {ticket.code}\n\n{ticket.summary}\n\n{open_for}"
                 "Répondez à ce message pour écrire à la personne.",
                 "ticket_id": ticket.id,
                 "buttons": chat_buttons(ticket.id),
@@ -159,11 +182,7 @@ class Relay:
     ) -> None:
         """A line under the ticket's post in its organisation's Telegram chat, if it has one;
         `closed`: the post's buttons go too."""
-        ticket = await tickets.ticket_by_id(conn, ticket_id)
-        org = await organisation(conn, ticket.organisation_id)
-        if org.telegram_chat is not None:
-            post = {"text": text, "ticket_id": ticket_id, "closed": closed}
-            await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
+        await post_to_chat(conn, ticket_id, text, now, closed=closed)
 
     async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
         """The person's erasure reaches what is queued for them and their tickets: what they
@@ -171,6 +190,8 @@ class Relay:
         await conn.execute(
             "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
         )
+        await reminder_store.forget(conn, channel, user_id)
+        await window.forget(conn, channel, user_id)
         for ticket in await tickets.tickets_of(conn, channel, user_id):
             await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
             await conn.execute(

@@ -48,7 +48,9 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
         await run(
             "idle conversations deleted",
             "DELETE FROM sessions WHERE updated_at < ? "
-            "AND COALESCE(json_extract(state, '$.ticket'), '') = ''",
+            "AND COALESCE(json_extract(state, '$.ticket'), '') = '' AND NOT EXISTS "
+            "(SELECT 1 FROM reminders r WHERE r.channel = sessions.channel "
+            "AND r.user_id = sessions.user_id)",
             (sessions_before,),
         )
         # A ticket the resident left long ago, never closed by anyone: closed now.
@@ -85,6 +87,11 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
             "processed-message ids deleted",
             "DELETE FROM inbound WHERE received_at < ?",
             (now - retention.message_ids_hours * 3600,),
+        )
+        await run(
+            "old WhatsApp windows deleted",
+            "DELETE FROM channel_windows WHERE last_inbound < ? AND template_at IS NULL",
+            (sessions_before,),
         )
         await run(
             "expired sign-ins deleted", "DELETE FROM web_sessions WHERE expires_at < ?", (now,)

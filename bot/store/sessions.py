@@ -47,13 +47,20 @@ async def forget_deliveries(conn: aiosqlite.Connection, keys: list[tuple[str, st
 async def load_sessions(
     conn: aiosqlite.Connection, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], Session]:
-    values = ", ".join("(?, ?)" for _ in keys)
-    rows = await conn.execute_fetchall(
-        "SELECT channel, user_id, state FROM sessions "
-        f"WHERE (channel, user_id) IN (VALUES {values})",
-        [value for key in keys for value in key],
-    )
-    return {(channel, user): Session.from_json(state) for channel, user, state in rows}
+    """One query per channel, `channel = ? AND user_id IN (...)`, which SQLite answers from the
+    primary key; a row-value `IN (VALUES ...)` made it scan the whole table."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, user_id in keys:
+        by_channel.setdefault(channel, []).append(user_id)
+    sessions = {}
+    for channel, users in by_channel.items():
+        marks = ", ".join("?" for _ in users)
+        rows = await conn.execute_fetchall(
+            f"SELECT user_id, state FROM sessions WHERE channel = ? AND user_id IN ({marks})",
+            [channel, *users],
+        )
+        sessions.update({(channel, user): Session.from_json(state) for user, state in rows})
+    return sessions
 
 
 async def save_sessions(

@@ -18,6 +18,7 @@ from telegram import Update
 from bot.app import Relais
 from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
+from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
 from bot.store.errors import DatabaseError
 from bot.web.bodies import read_body
@@ -84,7 +85,8 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             return unavailable()
         return PlainTextResponse("ok")
 
-    async def twilio_webhook(request: Request) -> Response:
+    async def signed_form(request: Request) -> dict[str, str] | Response:
+        """The form of a Twilio request whose signature is right, else the answer to give."""
         body = await read_body(request, MAX_BODY)
         if body is None:
             return PlainTextResponse("too large", status_code=413)
@@ -97,8 +99,24 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             url += "?" + request.url.query
         signature = request.headers.get("x-twilio-signature", "")
         if not twilio.signature_ok(settings.twilio.auth_token, url, form, signature):
-            log.warning("a Twilio webhook with a missing or wrong signature was refused")
+            log.warning("a Twilio request with a missing or wrong signature was refused")
             return PlainTextResponse("forbidden", status_code=403)
+        return form
+
+    async def twilio_status(request: Request) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
+        try:
+            await record_status(relais.db, form)
+        except (DatabaseError, sqlite3.Error):
+            return unavailable()
+        return PlainTextResponse("ok")
+
+    async def twilio_webhook(request: Request) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
         try:
             reply = await twilio.handle_webhook(relais.conversations, form, settings.sms_segments)
         except (DatabaseError, sqlite3.Error):
@@ -110,5 +128,6 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
     if settings.twilio is not None:
         routes.append(Route(TWILIO_PATH, twilio_webhook, methods=["POST"]))
+        routes.append(Route(twilio.STATUS_PATH, twilio_status, methods=["POST"]))
     routes += inbox_routes(relais)
     return Starlette(routes=routes)

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import window
 from bot.app import Relais
 from bot.handoff import actions, audit, tickets
 from bot.handoff.codes import normalise
@@ -54,7 +55,11 @@ DELIVERY_FR = {
     "queued": "en cours d'envoi",
     "retrying": "nouvel essai",
     "sent": "envoyé",
+    "waiting": "en attente de réponse de la personne",
+    "delivered": "distribué",
+    "read": "lu",
     "failed": "non envoyé",
+    "undelivered": "non distribué",
 }
 AUTHORS_FR = {"resident": "La personne", "relais": "Relais"}
 
@@ -101,6 +106,17 @@ def ago(seconds: float) -> str:
         return f"il y a {hours} h" + (f" {minutes:02d}" if minutes else "")
     days = hours // 24
     return "il y a 1 jour" if days == 1 else f"il y a {days} jours"
+
+
+def window_fr(state: window.WindowState, now: float) -> str:
+    """WhatsApp's window of a ticket, for the mediator."""
+    if state.waiting:
+        return "fermée : en attente de réponse de la personne (modèle WhatsApp envoyé)"
+    left = state.left(now)
+    if left <= window.MARGIN:
+        return "fermée : votre message partira quand la personne répondra au modèle WhatsApp"
+    hours, minutes = divmod(round(left / 60), 60)
+    return f"ouverte, encore {hours} h {minutes:02d}" if hours else f"ouverte, encore {minutes} min"
 
 
 def clock(timestamp: float) -> str:
@@ -294,6 +310,16 @@ class Inbox:
 
     # Tickets.
 
+    async def windows(self, found: list[Ticket]) -> dict[int, str]:
+        """Each WhatsApp ticket's window, in words: the time left, or what is awaited."""
+        now = self.conversations.clock()
+        out = {}
+        for ticket in found:
+            if ticket.channel == "whatsapp" and ticket.user_id:
+                state = await window.state(self.db.conn, ticket.channel, ticket.user_id)
+                out[ticket.id] = window_fr(state, now)
+        return out
+
     async def home(self, request: Request) -> Response:
         session = await self.require(request)
         mediator = session.mediator
@@ -301,6 +327,7 @@ class Inbox:
         return self.render(
             "list.html",
             tickets=waiting,
+            windows=await self.windows(waiting),
             now=time.time(),
             mediator=mediator,
             csrf=session.csrf,
@@ -330,6 +357,8 @@ class Inbox:
             status,
             ticket=ticket,
             messages=await tickets.messages(self.db.conn, ticket.id),
+            window=(await self.windows([ticket])).get(ticket.id, ""),
+            held=await self.held(ticket),
             now=time.time(),
             mediator=session.mediator,
             csrf=session.csrf,
@@ -339,6 +368,16 @@ class Inbox:
             confirm_close=confirm_close,
             sending_id=secrets.token_urlsafe(12),
         )
+
+    async def held(self, ticket: Ticket) -> bool:
+        """The person's messages wait for them to write (their WhatsApp window closed)."""
+        if ticket.channel != "whatsapp" or not ticket.user_id:
+            return False
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT 1 FROM outbox WHERE channel = ? AND user_id = ? AND next_at >= ? LIMIT 1",
+            (ticket.channel, ticket.user_id, window.HELD),
+        )
+        return bool(rows)
 
     async def act(self, request: Request) -> Response:
         """Reply, claim or close; then back to the page (or the page again, with the problem)."""

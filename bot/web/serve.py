@@ -7,9 +7,11 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.app import Relais
 from bot.config import ConfigError, load_settings
+from bot.store.owner import hold_serving_lock
 
 
 def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
@@ -36,6 +38,8 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
+    if settings.db != ":memory:":
+        hold_serving_lock(Path(settings.db))
     telegram = None
     senders = {}
     if settings.telegram is not None:
@@ -48,9 +52,16 @@ async def serve(relais: Relais) -> None:
     if settings.twilio is not None and not settings.public_url:
         raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
     twilio = None
+    windows = {}
     if settings.twilio is not None:
-        twilio = TwilioSender(settings.twilio, relais.conversations, budget=settings.sms_segments)
+        twilio = TwilioSender(
+            settings.twilio,
+            relais.conversations,
+            budget=settings.sms_segments,
+            public_url=settings.public_url,
+        )
         senders.update(twilio.senders())
+        windows.update(twilio.windows())
     # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
     # cleanup below runs (a container stop sends SIGTERM).
     signal.signal(signal.SIGTERM, _stop)
@@ -59,7 +70,7 @@ async def serve(relais: Relais) -> None:
         create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
     )
     try:
-        async with relais.outbox(senders):
+        async with relais.outbox(senders, windows), relais.reminders():
             await uvicorn.Server(config).serve()
     finally:
         if telegram is not None:
