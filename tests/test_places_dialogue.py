@@ -256,3 +256,50 @@ async def test_an_import_reaches_the_running_service_without_a_restart(db_path) 
         assert "Voici des lieux d'aide près de 93200 Saint-Denis" in await ask("+33600000002")
     finally:
         await db.close()
+
+
+async def test_restricted_places_are_never_offered_and_referral_is_said(db_path, tmp_path) -> None:
+    """The standard's own example row, three times near Drancy: one takes no public, one
+    only on a referral, one is open."""
+    import csv
+    import io
+
+    from bot.places import card
+
+    text = (OPEN_DATA / "schema-exemple-valide.csv").read_text(encoding="utf-8")
+    (example,) = list(csv.DictReader(io.StringIO(text)))
+    rows = []
+    for number, access in enumerate(
+        ("Ce lieu n'accueille pas de public", "Envoyer un mail avec une fiche de prescription", ""),
+        start=1,
+    ):
+        rows.append(
+            dict(
+                example,
+                id=f"lieu-{number}",
+                nom=f"Lieu {number}",
+                latitude=f"{48.925 + number * 0.003}",
+                telephone=f"+3314900000{number}",
+                longitude="2.445",
+                modalites_acces=access or "Se présenter|Téléphoner",
+                itinerance="Fixe",
+            )
+        )
+    path = tmp_path / "lieux.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(example))
+        writer.writeheader()
+        writer.writerows(rows)
+    db = await open_database(db_path)
+    try:
+        await import_source(db, str(path))
+        index = await PlaceIndex.load(db)
+    finally:
+        await db.close()
+    for need in (None, "caf", "apprendre"):
+        ranked = index.nearest(index.resolve("93700"), need, "fr", THURSDAY_10, limit=5)
+        assert "Lieu 1" not in [r.place.name for r in ranked]
+    ranked = index.nearest(index.resolve("93700"), None, "fr", THURSDAY_10, limit=5)
+    assert [r.place.name for r in ranked] == ["Lieu 3", "Lieu 2"]
+    assert "Sur orientation d'un travailleur social" in card(ranked[1], "fr", THURSDAY_10)
+    assert "Sur orientation" not in card(ranked[0], "fr", THURSDAY_10)

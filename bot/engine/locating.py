@@ -194,7 +194,7 @@ def show_picked_place(turn: _Turn) -> None:
 
 
 def _home_offer(turn: _Turn) -> bool:
-    """"I cannot travel" is offered when a mobile or remote service is within reach."""
+    """Whether to offer "I cannot travel": a mobile or remote service is within reach."""
     s = turn.s
     if s.home or not s.where or turn.engine.places is None:
         return False
