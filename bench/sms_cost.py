@@ -1,7 +1,8 @@
 """SMS cost of every reply of every flow, per language: average and maximum segments.
 
 Arabic, Dari, Pashto, Ukrainian, Russian and Tigrinya always travel as UCS-2 (67 characters
-per part): their translations must stay concise. Target: no reply over 4 segments.
+per part): their translations must stay concise. Target: no reply over 3 segments (the
+runtime budget, RELAIS_SMS_SEGMENTS).
 Run: python bench/sms_cost.py
 """
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_listen
 from bot.flows import FlowError
 from bot.store.db import DatabaseError
 
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to Relais in this terminal")
     chat.add_argument("--channel", choices=("sms", "telegram"), default="sms")
     chat.add_argument("--lang", metavar="CODE", help="language of a new conversation")
+    chat.add_argument(
+        "--no-history", action="store_true", help="keep no history of typed lines on disk"
+    )
     _db_option(chat)
 
     simulate = commands.add_parser("simulate", help="JSON lines in, JSON lines out (for tests)")
@@ -61,8 +64,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "db", None):
         settings = replace(settings, db=args.db)
     if getattr(args, "listen", None):
-        os.environ["RELAIS_LISTEN"] = args.listen
-        settings = replace(settings, listen=load_settings().listen)
+        settings = replace(settings, listen=parse_listen(args.listen, "--listen"))
     if args.command == "chat" and not os.environ.get("RELAIS_LOG_LEVEL"):
         settings = replace(settings, log_level="WARNING")  # the terminal shows the conversation
     return settings
@@ -88,7 +90,7 @@ async def _run_with_relais(args: argparse.Namespace) -> int:
         if args.command == "chat":
             from bot.channels.console import chat
 
-            await chat(relais, args.channel, args.lang)
+            await chat(relais, args.channel, args.lang, history=not args.no_history)
         elif args.command == "simulate":
             from bot.simulator import parse_time, run
 
@@ -114,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.web.serve import webhook_set
 
             return asyncio.run(webhook_set())
+        if args.command == "telegram":
+            from bot.web.serve import telegram_setup
+
+            return asyncio.run(telegram_setup())
         if args.command == "places":
             from bot.places.cli import run as run_places
 

@@ -73,10 +73,27 @@ def _listen(name: str) -> tuple[str, int]:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return Settings.listen
-    host, _, port = raw.rpartition(":")
+    return parse_listen(raw, f"{name}=")
+
+
+def parse_listen(raw: str, name: str) -> tuple[str, int]:
+    """HOST:PORT; `name` is how the error names its source (`RELAIS_LISTEN=`, `--listen`)."""
+    host, _, port = raw.strip().rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"{name}={raw!r} must be HOST:PORT (example: {name}=0.0.0.0:8000)")
+        shown = f"{name}{raw!r}" if name.endswith("=") else f"{name} {raw!r}"
+        example = f"{name}0.0.0.0:8000" if name.endswith("=") else f"{name} 0.0.0.0:8000"
+        raise ConfigError(f"{shown} must be HOST:PORT with a port from 1 to 65535 ({example})")
     return host.strip("[]"), int(port)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(name: str) -> str:
+    raw = _env(name).upper() or "INFO"
+    if raw not in LOG_LEVELS:
+        raise ConfigError(f"{name}={_env(name)!r} must be one of {', '.join(LOG_LEVELS)}")
+    return raw
 
 
 _TELEGRAM_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
@@ -178,7 +195,7 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
         db=os.environ.get("RELAIS_DB", "").strip() or Settings.db,
         flows=tuple(p for p in flows.split(os.pathsep) if p),
         idle_after=_positive_hours("RELAIS_IDLE_HOURS", 24),
-        log_level=os.environ.get("RELAIS_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        log_level=_log_level("RELAIS_LOG_LEVEL"),
         listen=_listen("RELAIS_LISTEN"),
         public_url=_public_url(),
         telegram=_telegram(),

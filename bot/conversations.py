@@ -99,6 +99,7 @@ class Conversations:
         self._queue: deque[_Waiting] = deque()
         self._worker: asyncio.Task | None = None
         self._queued_outbox = False
+        self._erased = False
 
     async def handle(
         self,
@@ -140,6 +141,9 @@ class Conversations:
                 for waiting in batch:
                     waiting.future.set_exception(exc)
                 continue
+            if self._erased:  # what was erased leaves the write-ahead log too
+                self._erased = False
+                await self.db.checkpoint()
             if any(w.outbound for w in batch) or self._queued_outbox:
                 self._queued_outbox = False
                 self.queued()
@@ -191,7 +195,7 @@ class Conversations:
                     outcome = await self._carry_out(conn, waiting, outcome, covered)
                 if outcome is None:
                     failed.append(delivery)
-                    apology = Reply(texts.FAILURE, lang=session.lang or "fr")
+                    apology = Reply(texts.failure(session.lang), lang=session.lang or "fr")
                     results.append(Handled((apology,), session, failed=True))
                     continue
                 sessions[waiting.key] = outcome.session
@@ -208,6 +212,7 @@ class Conversations:
                 await save_sessions(conn, changed)
             if erased:
                 await delete_sessions(conn, erased)
+                self._erased = True
             if failed:
                 await forget_deliveries(conn, failed)
         return results

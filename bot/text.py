@@ -10,6 +10,13 @@ _SPACES = re.compile(r"\s+")
 _FOLD = str.maketrans({"’": "'", "œ": "oe", "æ": "ae", "ي": "ی", "ى": "ی", "ك": "ک"})
 """Typographic apostrophe, ligatures, and the Arabic-keyboard yeh and kaf that Dari and
 Pashto speakers often type for ی and ک."""
+_DIGITS = {
+    code: str(unicodedata.digit(chr(code)))
+    for code in range(0x80, 0x20000)
+    if unicodedata.digit(chr(code), None) is not None
+}
+"""Digits of every script (Arabic-Indic ٣, Persian ۳, Ge'ez ፫, Devanagari ३...) as ASCII: a
+person answers "፫" or "۳" for choice 3, and "٩٣٢٠٠" is a postal code."""
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 
 MAX_MATCHED = 200
@@ -33,7 +40,7 @@ def normalize(text: str) -> str:
     text = clean(text[: MAX_MATCHED * 4])[:MAX_MATCHED]
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = folded.translate(_FOLD)
+    folded = folded.translate(_FOLD).translate(_DIGITS)
     return _EDGE_PUNCTUATION.sub("", folded).strip()
 
 

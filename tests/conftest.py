@@ -18,6 +18,10 @@ import pytest
 from bot.engine import Engine
 from bot.flows import load_flows
 from bot.i18n import Catalogs
+from tests.support import hypothesis_profiles
+
+HYPOTHESIS_PROFILE = hypothesis_profiles.load(os.environ)
+"""Loaded before any test module builds its settings: `ci` when CI=true, else `dev`."""
 
 TESTS = Path(__file__).parent
 FIXTURE_FLOWS = TESTS / "fixtures" / "flows"
@@ -77,9 +81,11 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
             time.sleep(0.2)
 
 
-def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+def start_serve(
+    db: Path | str, env: dict[str, str] | None = None, **popen
+) -> tuple[subprocess.Popen, int]:
     """The real `relais serve` in a child process on a free port, up and answering; only the
-    RELAIS_ settings given here (none of the developer's)."""
+    RELAIS_ settings given here (none of the developer's). `popen`: e.g. stderr=a file."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     process = subprocess.Popen(
@@ -95,6 +101,7 @@ def start_serve(db: Path | str, env: dict[str, str] | None = None) -> tuple[subp
         ],
         env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})},
         cwd=TESTS.parent,
+        **popen,
     )
     wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
     return process, port
@@ -109,6 +116,30 @@ def stop_serve(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+async def relais_app(tmp_path: Path):
+    """Relais with the Twilio channel on a fresh file, and an HTTP client to its app."""
+    import httpx
+
+    from bot.app import start
+    from bot.config import Settings, TwilioSettings
+    from bot.web.app import create_app
+    from tests.support.twilio import PUBLIC, SID, TOKEN
+
+    settings = Settings(
+        db=str(tmp_path / "relais.db"),
+        public_url=PUBLIC,
+        twilio=TwilioSettings(SID, TOKEN, "+33700000000", "+14155238886"),
+    )
+    relais = await start(settings)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(relais)), base_url="http://internal"
+    )
+    yield client, relais
+    await client.aclose()
+    await relais.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -13,59 +12,22 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import httpx
-import pytest
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.http.response import Response as TwilioResponse
-from twilio.request_validator import RequestValidator
-
-from bot.app import start
 from bot.channels.segments import sms_cost
 from bot.channels.twilio import TwilioSender
-from bot.config import Settings, TwilioSettings
 from bot.engine import Reply
 from bot.outbox import Outbox, enqueue, replies_payload
-from bot.web.app import TWILIO_PATH, create_app
+from bot.web.app import TWILIO_PATH
 from tests.conftest import TESTS, load_france_services, start_serve
-
-SID = "AC" + "0" * 32
-TOKEN = "twilio-auth-token-for-tests"
-PUBLIC = "https://relais.example.org"
-URL = PUBLIC + TWILIO_PATH
-
-
-def signed(params: dict, token: str = TOKEN) -> dict:
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(URL, params)}
-
-
-def sms(body: str, sid: str, sender: str = "+33612345678", **extra) -> dict:
-    return {"From": sender, "To": "+33700000000", "Body": body, "MessageSid": sid, **extra}
-
-
-def messages(twiml: str) -> list[str]:
-    import xml.etree.ElementTree as ET
-
-    return [m.text or "" for m in ET.fromstring(twiml).iter("Message")]
-
-
-@pytest.fixture
-async def relais_app(tmp_path: Path):
-    settings = Settings(
-        db=str(tmp_path / "relais.db"),
-        public_url=PUBLIC,
-        twilio=TwilioSettings(SID, TOKEN, "+33700000000", "+14155238886"),
-    )
-    relais = await start(settings)
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(relais)), base_url="http://internal"
-    )
-    yield client, relais
-    await client.aclose()
-    await relais.close()
-
-
-async def post(client, params: dict, headers: dict):
-    return await client.post(TWILIO_PATH, data=params, headers=headers)
+from tests.support.twilio import (
+    PUBLIC,
+    SID,
+    TOKEN,
+    RecordingHttpClient,
+    messages,
+    post,
+    signed,
+    sms,
+)
 
 
 async def test_a_signed_sms_gets_twiml_replies(relais_app) -> None:
@@ -126,40 +88,6 @@ async def test_twilio_stop_is_recorded_and_nothing_is_sent(relais_app) -> None:
     response = await post(client, params, signed(params))
     assert response.status_code == 200 and messages(response.text) == []
     assert (await relais.conversations.peek("sms", "+33612345678")).stopped
-
-
-class RecordingHttpClient(AsyncTwilioHttpClient):
-    """Twilio's own async HTTP client class, with the network replaced by a script."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        super().__init__()
-        self.statuses = statuses
-        self.requests: list[dict] = []
-
-    async def request(
-        self,
-        method,
-        url,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,
-        allow_redirects=False,
-    ):
-        self.requests.append({"method": method, "url": url, "data": dict(data or {})})
-        status = self.statuses.pop(0) if self.statuses else 201
-        if status == 201:
-            body = {"sid": f"SM{len(self.requests):032d}", "status": "queued", "body": data["Body"]}
-        elif status == 400:
-            body = {
-                "code": 21610,
-                "message": "Attempt to send to unsubscribed recipient",
-                "status": 400,
-            }
-        else:
-            body = {"code": 20500, "message": "Internal Server Error", "status": status}
-        return TwilioResponse(status, json.dumps(body))
 
 
 async def queue(relais, http, channel: str, to: str, text: str) -> tuple[Outbox, TwilioSender]:

@@ -7,9 +7,7 @@ import sqlite3
 import threading
 import time
 
-from tests.test_channel_twilio import messages, post, relais_app, signed, sms
-
-__all__ = ["relais_app"]  # the fixture, shared
+from tests.support.twilio import messages, post, signed, sms
 
 
 def hold_write_lock(db_path: str, seconds: float) -> threading.Event:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
 
 from bot.channels.bidi import LRI, PDI, RLM, for_display
+from bot.config import Settings
 from bot.engine import Engine, Session, Text
 from bot.engine.commands import WORDS, Command, find_command
 from bot.flows import load_flows
 from bot.i18n import Catalogs, Translator, missing_texts, workflow
-from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, lost_facts, reply_costs
+from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, bot_text_costs, lost_facts, reply_costs
 from bot.languages import native_name
 from bot.paths import LOCALES
 from tests.conftest import NOON, relais_command
@@ -50,10 +52,56 @@ def test_translations_keep_links_numbers_and_placeholders(lang: str) -> None:
     assert workflow.catalog_problems(lang) == []
 
 
-def test_no_reply_costs_more_than_four_sms_in_any_language(catalogs: Catalogs) -> None:
+def test_no_reply_costs_more_than_the_runtime_budget_in_any_language(catalogs: Catalogs) -> None:
     flows = load_flows()
-    too_long = [c for c in reply_costs(flows, catalogs) if c.segments > MAX_SEGMENTS_TRANSLATED]
+    costs = [*reply_costs(flows, catalogs), *bot_text_costs(catalogs, bot_template())]
+    by_lang: dict[str, list[int]] = {}
+    for cost in costs:
+        by_lang.setdefault(cost.lang, []).append(cost.segments)
+    print(f"\n{'language':<10}{'texts':>7}{'max':>5}{'median':>8}  SMS segments per text")
+    for lang, segments in by_lang.items():
+        print(f"{lang:<10}{len(segments):>7}{max(segments):>5}{statistics.median(segments):>8}")
+    assert set(by_lang) == {"fr", *SHIPPED}
+    too_long = [c for c in costs if c.segments > MAX_SEGMENTS_TRANSLATED]
     assert too_long == []
+    assert Settings().sms_segments == MAX_SEGMENTS_TRANSLATED, "the runtime's budget"
+
+
+def bot_template():
+    return workflow.read_catalog(LOCALES / "bot.pot")
+
+
+def test_the_main_menu_costs_two_sms_at_most_in_every_script(catalogs: Catalogs) -> None:
+    flows = load_flows()
+    menu = [c for c in reply_costs(flows, catalogs) if (c.flow, c.node) == ("menu", "accueil")]
+    assert {c.lang for c in menu} == {"fr", *SHIPPED}
+    assert [c for c in menu if c.segments > 2] == []
+
+
+def test_the_privacy_notice_costs_three_sms_at_most(catalogs: Catalogs) -> None:
+    notices = [c for c in bot_text_costs(catalogs, bot_template()) if c.node.startswith("privacy")]
+    assert len(notices) == 2 * 8
+    assert max(c.segments for c in notices) <= 3
+
+
+def test_i18n_check_counts_the_bots_own_texts(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales, ignore=shutil.ignore_patterns("*.mo"))
+    path = workflow.catalog_path("ru", "bot", locales)
+    catalog = workflow.read_catalog(path)
+    catalog.get("Langue ?").string = "Язык? " * 60
+    workflow.write_catalog(path, catalog)
+    costs = bot_text_costs(Catalogs(locales), bot_template())
+    over = [(c.lang, c.node) for c in costs if c.segments > MAX_SEGMENTS_TRANSLATED]
+    assert over == [("ru", "Langue ?")]
+
+
+def test_i18n_check_passes_on_the_shipped_catalogs_and_uses_the_runtime_budget() -> None:
+    shipped = relais_command("i18n", "check")
+    assert shipped.returncode == 0, shipped.stdout
+    tighter = relais_command("i18n", "check", env={"RELAIS_SMS_SEGMENTS": "1"})
+    assert tighter.returncode == 1
+    assert "'privacy notice' costs 3 segments (at most 1)" in tighter.stdout
 
 
 def test_lost_facts_are_spotted() -> None:
@@ -138,6 +186,9 @@ def test_an_answer_in_the_residents_words_picks_the_choice(catalogs: Catalogs) -
 def test_rtl_replies_isolate_numbers_and_links() -> None:
     shown = for_display("اتصل بـ 3230 أو https://www.caf.fr", "ar")
     assert shown.startswith(RLM)
+    assert for_display("مرحبا\n1. العربية", "ar") == "مرحبا\n1. العربية", "one direction: no mark"
+    assert for_display("2. Pronote (مدرسة)", "ar") == "2. Pronote (مدرسة)", "starts left to right"
+    assert for_display("3. بطاقة Vitale", "ar") == f"{RLM}3. بطاقة {LRI}Vitale{PDI}"
     assert f"{LRI}3230{PDI}" in shown and f"{LRI}https://www.caf.fr{PDI}" in shown
     assert for_display("Appelez le 3230", "fr") == "Appelez le 3230"
     assert f"{LRI}caf.fr{PDI}" in for_display("افتح caf.fr", "ar")
@@ -191,6 +242,11 @@ def test_adding_a_language_is_one_command(tmp_path: Path) -> None:
     assert [p.name for p in created] == ["bot.po", "flows.po"]
     header = workflow.read_catalog(created[0]).header_comment
     assert "Review: draft" in header and "native speaker" in header
+    assert workflow.read_catalog(created[0]).num_plurals == 2, "Turkish's plural forms"
+    assert (
+        workflow.init("pl", locales=locales)
+        and workflow.read_catalog(workflow.catalog_path("pl", "bot", locales)).num_plurals == 3
+    )
     assert "tr" in workflow.languages(locales)
     assert Catalogs(locales).languages[-1] == "tr"
 
@@ -225,3 +281,24 @@ def test_pybabel_finds_flow_texts_with_file_line_and_context(tmp_path: Path) -> 
     assert entry is not None
     assert any(path == "flows/menu.yaml" and line > 0 for path, line in entry.locations)
     assert template.get(WORDS[Command.MENU]) is not None
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_language_has_a_glossary_keyed_by_the_french_terms(lang: str) -> None:
+    from bot.i18n.glossary import load_glossary
+
+    terms = {term.french: term for term in load_glossary(lang)}
+    for french in ("attestation de droits", "fin de vos droits", "vie scolaire"):
+        assert terms[french].use and terms[french].note, (lang, french)
+
+
+def test_the_check_flags_a_translation_that_strays_from_the_glossary(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales, ignore=shutil.ignore_patterns("*.mo"))
+    path = workflow.catalog_path("en", "flows", locales)
+    catalog = workflow.read_catalog(path)
+    catalog.get("Attestation de droits", context="ameli/choix").string = "Certificate of rights"
+    workflow.write_catalog(path, catalog)
+    problems = workflow.catalog_problems("en", locales)
+    assert any("'proof of health cover'" in p for p in problems), problems
+    assert any("'certificate of rights', which the glossary avoids" in p for p in problems)

@@ -15,18 +15,9 @@ from bot.app import start
 from bot.config import Settings
 from bot.handoff.mediators import add_mediator, set_organisation
 from tests.conftest import TESTS, start_serve
-from tests.test_inbox import waiting_ticket
+from tests.support import browser
+from tests.support.inbox import waiting_ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = TESTS.parent / "build" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 LOGIN, PASSWORD = "samia@maison-services.fr", "un mot de passe solide"
@@ -74,9 +65,10 @@ def server(db_path: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def launch(playwright):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        return browser.launch(playwright)
+    except browser.ChromiumMissing as exc:
+        pytest.fail(str(exc))
 
 
 def fits_the_screen(page, what: str, shot: Path) -> None:

@@ -192,7 +192,7 @@ def test_full_card(index) -> None:
         "Centre commercial",
         "à 2,1 km",
         "Tél. 01 55 83 01 94",
-        "Aujourd'hui : 09:30-12:00, 14:30-17:00",
+        "Aujourd'hui : 09:30-12:00 et 14:30-17:00",
         "Ouvert maintenant, jusqu'à 12:00",
     ]
     assert venue(ranked) == {
@@ -270,3 +270,20 @@ async def test_empty_database_gives_an_empty_index(db_path) -> None:
     assert len(index) == 0
     assert index.resolve("93200").label == "93200 Saint-Denis"  # the gazetteer is built in
     assert index.nearest(index.at(48.93, 2.35), "caf", "fr", THURSDAY_10) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "metres", "km"),
+    [
+        ("ru", "350 м", "1,9 км"),
+        ("uk", "350 м", "1,9 км"),
+        ("ar", "350 مترًا", "1.9 كم"),
+        ("ti", "350 ሜ", "1.9 ኪሜ"),
+        ("fr", "350 m", "1,9 km"),
+    ],
+)
+def test_distance_units_are_the_languages_own(lang: str, metres: str, km: str) -> None:
+    from bot.places.cards import distance_text
+
+    assert distance_text(0.347, lang) == metres
+    assert distance_text(1.94, lang) == km

@@ -113,20 +113,32 @@ def test_past_20_messages_a_minute_one_notice_then_silence(engine) -> None:
 
 def test_the_privacy_notice_by_keyword_in_french(shipped_engine) -> None:
     (outcome,) = talk(shipped_engine, "données", start=Session(lang="fr", last_seen=1.0))
-    notice = outcome.replies[0].text
-    assert "30 jours" in notice and "365 jours" in notice and "OUBLI" in notice
-    assert outcome.replies[-1].key == "menu/accueil", "then the question where one was"
+    (notice,) = outcome.replies
+    assert "30 jours" in notice.text and "OUBLI" in notice.text
+    assert notice.choices == ("Plus de détails", "Continuer")
+    (details,) = talk(shipped_engine, "1", start=outcome.session)
+    assert "365 jours" in details.replies[0].text and "STOP" in details.replies[0].text
+    assert details.replies[-1].key == "menu/accueil", "then the question where one was"
+
+
+def test_after_the_notice_an_answer_to_the_question_one_was_at_still_counts(
+    shipped_engine,
+) -> None:
+    (outcome,) = talk(shipped_engine, "données", start=Session(lang="fr", last_seen=1.0))
+    (went,) = talk(shipped_engine, "CAF", start=outcome.session)
+    assert went.session.flow == "caf"
 
 
 def test_the_privacy_notice_from_the_menu_in_arabic(shipped_engine) -> None:
     (greeted,) = talk(shipped_engine, "مرحبا", start=Session(lang="ar"))
-    assert greeted.replies[-1].choices[-1] == "🌐 اللغة، البيانات"
-    (settings,) = talk(shipped_engine, "🌐 اللغة، البيانات", start=greeted.session)
+    assert greeted.replies[-1].choices[-1] == "🌐 لغة، بيانات"
+    (settings,) = talk(shipped_engine, "🌐 لغة، بيانات", start=greeted.session)
     assert "بياناتك" in settings.replies[-1].choices
     (outcome,) = talk(shipped_engine, "بياناتك", start=settings.session)
     notice = outcome.replies[0].text
-    assert "Relais" in notice and "30" in notice and "jours" not in notice, notice
-    assert outcome.replies[-1].key == "reglages/choix"
+    assert "30" in notice and "jours" not in notice, notice
+    (resumed,) = talk(shipped_engine, "2", start=outcome.session)
+    assert resumed.replies[-1].key == "reglages/choix"
 
 
 # Retention, on a real database file.

@@ -87,9 +87,10 @@ async def test_asking_for_reminders_stores_one_per_person_and_purpose(relais) ->
     await say(relais, "1", "1")  # asked again: still one
     held = await rows(relais, "SELECT purpose, lang, month FROM reminders ORDER BY purpose")
     assert held == [("actualisation", "fr", None), ("declaration_caf", "fr", 9)]
-    notice = await say(relais, "1", "données")
-    assert "Vos rappels : Actualisation France Travail, Déclaration CAF tous les 3 mois." in notice
-    assert "STOP ou OUBLI" in notice
+    await say(relais, "1", "données")
+    details = await say(relais, "1", "Plus de détails")  # the notice's details, one step on
+    assert "Vos rappels : Actualisation France Travail, Déclaration CAF tous les 3 mois." in details
+    assert "STOP ou OUBLI" in details
 
 
 @pytest.mark.parametrize("words", [["arrêter les rappels"], ["STOP"], ["OUBLI", "1"]])

@@ -97,3 +97,52 @@ def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) 
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_webhook_set_gives_telegram_the_description_and_menu_in_every_language(
+    api: FakeBotApi,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "webhook", "set"],
+        env=env(
+            api, RELAIS_TELEGRAM_SECRET="abc_123", RELAIS_PUBLIC_URL="https://relais.example.org"
+        ),
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    by_code = {call.get("language_code"): call for call in api.sent("setMyCommands")}
+    assert set(by_code) == {None, "fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"}
+    assert all(
+        [c["command"] for c in call["commands"]] == ["menu", "langue", "aide", "donnees"]
+        for call in by_code.values()
+    )
+    langue = {code: call["commands"][1]["description"] for code, call in by_code.items()}
+    assert langue[None] == "Changer de langue" and langue["uk"] == "Змінити мову"
+    assert langue["fa"] == "تغییر زبان", "Dari is registered under Persian"
+    described = {c.get("language_code"): c["description"] for c in api.sent("setMyDescription")}
+    short = {
+        c.get("language_code"): c["short_description"] for c in api.sent("setMyShortDescription")
+    }
+    assert set(described) == set(short) == set(by_code)
+    assert "ameli" in described["ar"] and "بخطوة" in described["ar"]
+    assert all(len(text) <= 512 for text in described.values())
+    assert all(len(text) <= 120 for text in short.values())
+    assert len(set(short.values())) == 8, "each language its own"
+
+
+def test_telegram_setup_alone_sets_the_menus(api: FakeBotApi) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "telegram", "setup"],
+        env=env(api),
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not api.sent("setWebhook")
+    assert len(api.sent("setMyCommands")) == 9
+    assert "fa" in result.stdout

@@ -24,7 +24,7 @@ from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
 from bot.web.app import TWILIO_PATH, create_app
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.test_inbox import csrf_of, sign_in, text_of
+from tests.support.inbox import csrf_of, sign_in, text_of
 
 SID = "AC" + "1" * 32
 TOKEN = "twilio-auth-token-for-window-tests"

@@ -6,9 +6,12 @@ import asyncio
 import sys
 
 from bot.app import Relais
+from bot.channels.line_editing import LineEditor, history_path
 from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
+from bot.config import ConfigError
 from bot.engine import Reply, Text
+from bot.languages import native_name
 from bot.outbox import replies_of
 
 CHANNEL = "console"
@@ -34,7 +37,13 @@ def show(channel: str, reply: Reply) -> str:
     return "\n".join(lines)
 
 
-async def chat(relais: Relais, channel: str, lang: str | None) -> None:
+async def chat(relais: Relais, channel: str, lang: str | None, history: bool = True) -> None:
+    if lang and relais.engine.catalogs.negotiate(lang) is None:
+        known = ", ".join(f"{c} ({native_name(c)})" for c in relais.engine.catalogs.languages)
+        raise ConfigError(f"--lang {lang!r}: unknown language; Relais speaks: {known}")
+    # Lines piped in (scripts, tests) are nobody's typing: no history file for them.
+    keep = history and sys.stdin.isatty()
+    editor = LineEditor(history_path() if keep else None)
     print(f"Relais, {channel.upper()} view. Type a message; Ctrl-D or Ctrl-C to quit.")
     if channel == "telegram":
         print("Press a button by typing its number or its label.")
@@ -54,6 +63,7 @@ async def chat(relais: Relais, channel: str, lang: str | None) -> None:
             except (EOFError, KeyboardInterrupt):
                 print()
                 return
+            editor.remember(line)
             handled = await relais.conversations.handle(CHANNEL, channel, Text(line), lang=lang)
             for reply in handled.replies:
                 print("\nrelais > " + show(channel, reply).replace("\n", "\n         "))

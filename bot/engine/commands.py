@@ -6,6 +6,7 @@ from enum import Enum
 from functools import lru_cache
 
 from bot.i18n import N_, Translator
+from bot.i18n.detect import language_words
 from bot.text import fold_word, normalize
 
 
@@ -50,4 +51,22 @@ def _table(translator: Translator) -> dict[str, Command]:
 
 
 def find_command(text: str, translator: Translator) -> Command | None:
-    return _table(translator).get(normalize(text))
+    """The command a message is, in the person's language or in French; the word for
+    "language" in any language also works, as a way out of a language one cannot read."""
+    folded = normalize(text)
+    found = _table(translator).get(folded)
+    if found is None and folded in language_words():
+        return Command.LANGUAGE
+    return found
+
+
+VITAL = (Command.ERASE, Command.STOP, Command.HELP)
+"""Commands a person relies on: the rate limit never swallows them."""
+
+
+def vital(event: object, pending: str | None, translator: Translator) -> bool:
+    """OUBLI, STOP, AIDE, and the answer to OUBLI's question (any: a button, "1", "oui")."""
+    if pending == "erase":
+        return True
+    text = getattr(event, "text", None)
+    return isinstance(text, str) and find_command(text, translator) in VITAL

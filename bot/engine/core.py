@@ -7,8 +7,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine import locating, reminders, texts
-from bot.engine.commands import Command, find_command
+from bot.engine import language, locating, privacy_notice, reminders, texts
+from bot.engine.commands import Command, find_command, vital
 from bot.engine.events import (
     Button,
     Event,
@@ -28,7 +28,7 @@ from bot.engine.session import Session
 from bot.engine.validators import VALIDATORS
 from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Places, Question
 from bot.i18n import Catalogs, Translator
-from bot.languages import SOURCE_LANGUAGE, native_name
+from bot.languages import SOURCE_LANGUAGE
 from bot.places import PlaceIndex, fallback_text
 from bot.places.cards import PHONE_LINES
 from bot.privacy.masking import mask
@@ -36,7 +36,7 @@ from bot.reminders.deadlines import Deadlines
 from bot.text import clean
 
 ERASE_KEY = "!erase"
-LANGUAGE_KEY = "!language"
+LANGUAGE_KEY = language.LANGUAGE_KEY
 PLACE_KEY = locating.PLACE_KEY
 CONSENT_KEY = "!consent"
 NOTE_KEY = "!note"
@@ -117,7 +117,7 @@ class _Turn:
 
     def run(self, event: Event) -> None:
         s, now = self.s, self.now
-        if self.throttled():
+        if self.throttled(event):
             return
         if isinstance(event, Text):
             event = self.screen(event)
@@ -134,8 +134,9 @@ class _Turn:
             main = self.flows.flows[self.flows.main]
             s.flow, s.node = main.id, main.start
         if not s.lang:
-            if new and command is None and len(self.engine.catalogs.languages) > 1:
-                self.ask_first_language()
+            asking = command in (None, Command.LANGUAGE)
+            if new and asking and len(self.engine.catalogs.languages) > 1:
+                language.first_contact(self, text)
                 return
             s.lang = SOURCE_LANGUAGE
         if command is not None:
@@ -156,13 +157,14 @@ class _Turn:
     def current(self) -> Node | None:
         return self.flows.get(self.s.flow, self.s.node)
 
-    def throttled(self) -> bool:
-        """Past the per-minute limit: one polite notice, then silence until the minute ends."""
+    def throttled(self, event: Event) -> bool:
+        """Past the per-minute limit: one polite notice, then silence until the minute ends
+        (but OUBLI, STOP and AIDE are always answered)."""
         s, now = self.s, self.now.timestamp()
         if now - s.window >= 60 or now < s.window:
             s.window, s.count, s.hushed = now, 0, False
         s.count += 1
-        if s.count <= self.engine.rate_limit:
+        if s.count <= self.engine.rate_limit or vital(event, s.pending, self.tr):
             return False
         if not s.hushed:
             s.hushed = True
@@ -424,14 +426,7 @@ class _Turn:
             s.pending = "erase"
             self.ask_erase()
         elif command is Command.PRIVACY:
-            self.show_privacy()
-            node = self.current()
-            if s.ticket:
-                self.say(texts.RELAY_REMINDER)
-            elif node is None:
-                self.restart()
-            else:
-                self.ask(node)
+            privacy_notice.show(self)
 
     def go_back(self) -> None:
         s = self.s
@@ -445,24 +440,14 @@ class _Turn:
         (s.flow, s.node), s.back, s.misses = back[-1], back[:-1], 0
         self.ask(self.current())
 
-    def show_privacy(self) -> None:
-        days = {
-            texts.KEPT_SESSIONS: self.engine.session_days,
-            texts.KEPT_TICKETS: self.engine.ticket_days,
-        }
-        lines = [self.tr.text(line).format(days=days.get(line)) for line in texts.PRIVACY_NOTICE]
-        self.add("\n".join([*lines, *reminders.privacy_lines(self)]))
+    def ask_privacy(self) -> None:
+        privacy_notice.ask(self)
 
     def ask_language(self) -> None:
-        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
-        self.add(self.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY)
+        language.ask_change(self)
 
     def ask_first_language(self) -> None:
-        """Before anything else on a channel that does not say the language: the list, each
-        language written in its own script."""
-        self.s.pending = "first-language"
-        names = tuple(native_name(code) for code in self.engine.catalogs.languages)
-        self.add(texts.FIRST_LANGUAGE_ASK, names, key=LANGUAGE_KEY)
+        language.ask_first(self)
 
     def ask_erase(self) -> None:
         choices = (self.tr.text(texts.ERASE_YES), self.tr.text(texts.ERASE_NO))
@@ -471,6 +456,9 @@ class _Turn:
     def answer_pending(self, event: Event) -> None:
         s = self.s
         pending, s.pending = s.pending, None
+        if pending == "privacy":
+            privacy_notice.answer(self, event)
+            return
         if pending.startswith("remind"):
             reminders.answer(self, pending, event)
             return
@@ -480,29 +468,13 @@ class _Turn:
         if pending in locating.PENDING:
             locating.answer_commune(self, pending, event)
             return
-        if pending == "first-language":
-            codes = self.engine.catalogs.languages
-            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
-            s.lang = codes[picked] if picked is not None else SOURCE_LANGUAGE
-            self.tr = self.engine.catalogs.get(s.lang)
-            self.effects.append(Effect("language", {"lang": s.lang}))
-            self.say(texts.WELCOME)
-            chosen = picked is not None or not isinstance(event, Text)
-            self.restart(None if chosen else event.text)
+        if pending.startswith("first-language"):
+            language.answer_first(self, event, again=pending.endswith(language.AGAIN))
             return
-        if pending == "language":
-            codes = self.engine.catalogs.languages
-            picked = self.pick(event, LANGUAGE_KEY, [[native_name(c), c] for c in codes])
-            if picked is None:
-                s.pending = "language"
-                self.say(texts.NOT_UNDERSTOOD)
-                self.ask_language()
-                return
-            s.lang = codes[picked]
-            self.tr = self.engine.catalogs.get(s.lang)
-            self.effects.append(Effect("language", {"lang": s.lang}))
-            self.say(texts.LANGUAGE_SET)
-        elif pending == "erase":
+        if pending.startswith("language"):
+            language.answer_change(self, event, again=pending.endswith(language.AGAIN))
+            return
+        if pending == "erase":
             yes = [self.tr.text(texts.ERASE_YES), *self.tr.text(texts.YES_WORDS).split("|")]
             no = [self.tr.text(texts.ERASE_NO), *self.tr.text(texts.NO_WORDS).split("|")]
             if self.pick(event, ERASE_KEY, [yes, no]) == 0:
@@ -535,7 +507,7 @@ class _Turn:
         if pending.startswith("remind"):
             reminders.ask(self, pending)
             return
-        getattr(self, f"ask_{pending.replace('-', '_')}")()
+        getattr(self, f"ask_{pending.removesuffix(language.AGAIN).replace('-', '_')}")()
 
     def handoff_node(self) -> Handoff | None:
         handoff = self.flows.flows[self.flows.handoff]

@@ -24,7 +24,10 @@ class Session:
     misses: int = 0
     pending: str | None = None
     """A system question awaiting its answer: "erase", "language", "first-language", "place",
-    "commune", "spelling", "consent", "note", "leave" or "feedback"."""
+    "commune", "spelling", "consent", "note", "leave" or "feedback" ("-again" when it was
+    asked a second time)."""
+    languages: list[str] = field(default_factory=list)
+    """The languages the pending language question offers, in the order shown (empty: all)."""
     offered: list[list] = field(default_factory=list)
     """The help places last offered to pick from: [place key, name, distance in km]."""
     place: list = field(default_factory=list)

@@ -1,6 +1,6 @@
 """What the bot itself says, outside the flows. French source, translated when shown."""
 
-from bot.i18n import N_
+from bot.i18n import N_, Nn_
 
 WELCOME = N_("Bonjour, je suis Relais. Je vous aide pour vos démarches en ligne, pas à pas.")
 WELCOME_BACK = N_("Bon retour ! On reprend au début.")
@@ -14,8 +14,38 @@ EMPTY_MESSAGE = N_("Votre message est vide.")
 CONTINUE = N_("Pour continuer, écrivez MENU.")
 NOTHING_BEFORE = N_("Il n'y a pas de question avant. Voici le menu.")
 
-FAILURE = "Désolé, un problème technique est arrivé. Réessayez plus tard, ou écrivez AIDE."
-"""Said when the engine itself fails; not translated, as the catalogs may be the cause."""
+FAILURES = {
+    "fr": "Désolé, un problème technique est arrivé. Réessayez plus tard, ou écrivez AIDE.",
+    "en": "Sorry, a technical problem happened. Try again later, or write AIDE to reach a person.",
+    "ar": "عذرا، حدثت مشكلة تقنية. حاول مرة أخرى لاحقا، أو اكتب AIDE للتحدث مع شخص.",
+    "prs": (
+        "ببخشید، یک مشکل تخنیکی پیش آمد. "
+        "بعداً دوباره کوشش کنید، یا برای گپ زدن با یک شخص AIDE بنویسید."
+    ),
+    "ps": (
+        "بښنه غواړو، یوه تخنیکي ستونزه پیدا شوه. "
+        "وروسته بیا هڅه وکړئ، یا د یو کس سره د خبرو لپاره AIDE ولیکئ."
+    ),
+    "uk": (
+        "Вибачте, сталася технічна проблема. "
+        "Спробуйте пізніше або напишіть AIDE, щоб поговорити з людиною."
+    ),
+    "ru": (
+        "Извините, произошла техническая проблема. "
+        "Попробуйте позже или напишите AIDE, чтобы поговорить с человеком."
+    ),
+    "ti": "ይቕረታ፣ ቴክኒካዊ ጸገም ኣጋጢሙ። ደሓር ደጊምኩም ፈትኑ፣ ወይ ምስ ሰብ ንምዝራብ AIDE ጽሓፉ።",
+}
+"""Said when the engine itself fails: in plain code, not in the catalogs, as the catalogs may
+be the cause. AIDE, the French word, works whatever the catalogs say. Translations are drafts
+written with machine assistance, like the catalogs; reviewers: see locales/<lang>/REVIEW.md."""
+FAILURE = FAILURES["fr"]
+
+
+def failure(lang: str | None) -> str:
+    """The "technical problem" message in the person's language (French if unknown)."""
+    return FAILURES.get(lang or "fr", FAILURE)
+
 
 STOPPED = N_("D'accord. Relais ne vous écrira plus. Pour revenir, écrivez MENU.")
 RESTARTED = N_("Content de vous revoir.")
@@ -30,6 +60,12 @@ LANGUAGE_ASK = N_("Choisissez votre langue.")
 FIRST_LANGUAGE_ASK = "Relais. Langue / Language:"
 """Shown before any language is known, so it is not translated."""
 LANGUAGE_SET = N_("C'est noté : je vous écris en français.")
+LANGUAGE_SWITCHED = N_("Je vous écris en français. Autre langue : écrivez LANGUE.")
+"""Said in the language just recognised from the first words, with the way back."""
+LANGUAGE_SHORT_ASK = N_("Langue ?")
+"""Joined with the same question in the other likely languages: "اللغة؟ / زبان؟ / ژبه؟"."""
+LANGUAGE_FALLBACK = N_("Je continue en français. Pour changer de langue, écrivez LANGUE.")
+"""Said in the language the person seems to write when their answer named no language."""
 
 RETRY_POSTAL_CODE = N_("Le code postal a 5 chiffres. Exemple : 93200")
 RETRY_YES_NO = N_("Répondez oui ou non.")
@@ -73,15 +109,26 @@ THANKS = N_("Merci pour votre réponse.")
 MASKED = N_("J'ai caché un numéro ou un code de votre message. Ne les envoyez jamais.")
 RATE_LIMITED = N_("Vous envoyez beaucoup de messages. Attendez une minute, puis réessayez.")
 TOO_LONG = N_("Votre message est très long. J'ai gardé seulement le début.")
-KEPT_SESSIONS = N_(
-    "Sans nouveau message de votre part, j'efface la conversation après {days} jours."
+KEPT_SESSIONS = Nn_(
+    "Sans message de vous pendant {days} jour, j'efface tout.",
+    "Sans message de vous pendant {days} jours, j'efface tout.",
 )
-KEPT_TICKETS = N_("Une demande fermée est effacée après {days} jours.")
+KEPT_TICKETS = Nn_(
+    "Une demande fermée est effacée après {days} jour.",
+    "Une demande fermée est effacée après {days} jours.",
+)
 PRIVACY_NOTICE = (
-    N_("Vos données chez Relais :"),
-    N_("Je garde vos réponses pour vous aider. Jamais de mot de passe ni de code."),
+    N_("Vos données : je garde vos réponses pour vous aider."),
     KEPT_SESSIONS,
+    N_("Un médiateur voit votre demande seulement si vous dites oui."),
+    N_("Tout effacer : écrivez OUBLI."),
+)
+"""One idea a line, short enough for 3 SMS in every language; the details are one step on."""
+PRIVACY_DETAILS = (
+    N_("Je ne demande jamais de mot de passe ni de code."),
     N_("Si vous dites oui pour un médiateur, le lieu choisi voit un résumé et vos messages."),
     KEPT_TICKETS,
-    N_("Pour tout effacer, écrivez OUBLI. Pour ne plus recevoir de messages, écrivez STOP."),
+    N_("Pour ne plus recevoir de messages, écrivez STOP."),
 )
+PRIVACY_MORE = N_("Plus de détails")
+PRIVACY_CONTINUE = N_("Continuer")

@@ -194,6 +194,10 @@ class Relay:
         await window.forget(conn, channel, user_id)
         for ticket in await tickets.tickets_of(conn, channel, user_id):
             await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
+            # Posts to the mediators' chat not sent yet hold the person's words: dropped too.
+            await conn.execute(
+                "DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket.id)
+            )
             await conn.execute(
                 "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
                 "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",

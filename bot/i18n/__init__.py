@@ -29,6 +29,12 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a bot text that holds a number: its French singular and plural, translated with
+    the plural forms of the resident's language (Arabic has six, Russian three)."""
+    return singular, plural
+
+
 @dataclass(eq=False)
 class Translator:
     lang: str
@@ -44,6 +50,16 @@ class Translator:
         if not translated or translated == message:
             missing_texts[self.lang] += 1
             return message
+        return translated
+
+    def plural(self, message: tuple[str, str], n: int) -> str:
+        """The form of a `Nn_` text for the number `n` (placeholders left to fill)."""
+        singular, plural = message
+        if self.lang == SOURCE_LANGUAGE:
+            return singular if n <= 1 else plural
+        translated = self.catalog.ngettext(singular, plural, n)
+        if translated in (singular, plural):
+            missing_texts[self.lang] += 1
         return translated
 
 

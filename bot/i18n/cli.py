@@ -50,18 +50,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 def i18n_check(langs: list[str]) -> int:
-    """What a translator must fix: lost links or numbers, replies over the SMS budget."""
+    """What a translator must fix: lost links or numbers, replies over the runtime SMS budget
+    (flows and the bot's own texts), a main menu over 2 SMS in Arabic, Cyrillic or Ge'ez."""
     from bot.i18n import Catalogs
-    from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, reply_costs
-    from bot.i18n.workflow import catalog_problems, languages
+    from bot.i18n.quality import MENU_BUDGET_UCS2, bot_text_costs, reply_costs
+    from bot.i18n.workflow import catalog_problems, languages, read_catalog, template_path
 
+    settings = load_settings()
+    budget = settings.sms_segments
     problems = [p for lang in langs or languages() for p in catalog_problems(lang)]
-    flows = load_flows(list(load_settings().flows) or None)
-    for cost in reply_costs(flows, Catalogs()):
-        if (not langs or cost.lang in langs) and cost.segments > MAX_SEGMENTS_TRANSLATED:
+    flows = load_flows(list(settings.flows) or None)
+    catalogs = Catalogs()
+    costs = [
+        *reply_costs(flows, catalogs),
+        *bot_text_costs(catalogs, read_catalog(template_path("bot"))),
+    ]
+    for cost in costs:
+        if langs and cost.lang not in langs:
+            continue
+        where = f"the SMS of {cost.flow}/{cost.node}" if cost.flow != "bot" else f"{cost.node!r}"
+        if cost.segments > budget:
             problems.append(
-                f"{cost.lang}: the SMS of {cost.flow}/{cost.node} costs {cost.segments} "
-                f"segments (at most {MAX_SEGMENTS_TRANSLATED}): make it shorter"
+                f"{cost.lang}: {where} costs {cost.segments} segments (at most {budget}): "
+                "make it shorter"
+            )
+        is_menu = (cost.flow, cost.node) == (flows.main, flows.flows[flows.main].start)
+        if is_menu and cost.encoding == "UCS-2" and cost.segments > MENU_BUDGET_UCS2:
+            problems.append(
+                f"{cost.lang}: the main menu costs {cost.segments} segments (at most "
+                f"{MENU_BUDGET_UCS2}): shorten its question and labels"
             )
     for problem in problems:
         print(problem)

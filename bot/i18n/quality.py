@@ -6,13 +6,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from babel.messages.catalog import Catalog
+
 from bot.channels.bidi import for_display
 from bot.channels.segments import sms_cost
+from bot.channels.sms import sms_text
 from bot.flows import FlowSet
 from bot.flows.writing import sms_of
 from bot.i18n import Catalogs, Translator
 
-MAX_SEGMENTS_TRANSLATED = 4
+RUNTIME_BUDGET = 3
+"""SMS segments a reply may cost (RELAIS_SMS_SEGMENTS's default): translations get the same."""
+MAX_SEGMENTS_TRANSLATED = RUNTIME_BUDGET
+MENU_BUDGET_UCS2 = 2
+"""The main menu is sent most: in Arabic, Cyrillic or Ge'ez script it must cost 2 at most."""
 _FACTS = re.compile(r"https?://[^\s\"')]+|\b\d{2,}\b|\{\w+\}")
 """Links, numbers (phone lines, dates, amounts) and {placeholders} must survive unchanged."""
 
@@ -43,6 +50,44 @@ def reply_costs(flows: FlowSet, catalogs: Catalogs) -> Iterator[ReplyCost]:
                 if sms:
                     cost = sms_cost(sms)
                     yield ReplyCost(lang, flow.id, node.id, cost.segments, cost.encoding)
+
+
+def bot_text_costs(catalogs: Catalogs, template: Catalog) -> Iterator[ReplyCost]:
+    """What each of the bot's own texts costs in each language (every plural form), and the
+    privacy notice and its details as sent, with their choices."""
+    from bot.engine import texts
+
+    days = {texts.KEPT_SESSIONS: 30, texts.KEPT_TICKETS: 365}
+    for lang in catalogs.languages:
+        t = catalogs.get(lang)
+        for message in template:
+            if not message.id or (isinstance(message.id, str) and "|" in message.id):
+                continue  # the header, and lists of words a resident may type
+            if isinstance(message.id, tuple):
+                shown = [t.plural(message.id, n) for n in (1, 2, 5, 11, 101)]
+            else:
+                shown = [t.text(message.id)]
+            for text in shown:
+                cost = sms_cost(for_display(text, lang))
+                yield ReplyCost(lang, "bot", _short(message.id), cost.segments, cost.encoding)
+        for name, notice, choices in (
+            ("privacy notice", texts.PRIVACY_NOTICE, (texts.PRIVACY_MORE, texts.PRIVACY_CONTINUE)),
+            ("privacy details", texts.PRIVACY_DETAILS, ()),
+        ):
+            lines = [
+                t.plural(line, days[line]).format(days=days[line])
+                if isinstance(line, tuple)
+                else t.text(line)
+                for line in notice
+            ]
+            sms = sms_text("\n".join(lines), [t.text(choice) for choice in choices])
+            cost = sms_cost(for_display(sms, lang))
+            yield ReplyCost(lang, "bot", name, cost.segments, cost.encoding)
+
+
+def _short(message: str | tuple[str, ...]) -> str:
+    text = message[0] if isinstance(message, tuple) else message
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def lost_facts(source: str, translation: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 from bot.flows.extract import extract_flows
@@ -61,7 +62,7 @@ def write_catalog(path: Path, catalog: Catalog, **options) -> None:
 def extract(locales: Path = LOCALES, flows: Path = SHIPPED_FLOWS) -> dict[str, int]:
     """Write both templates; return how many messages each holds."""
     sources = {
-        "bot": (PROJECT_ROOT / "bot", [("**.py", "python")], {"N_": None}),
+        "bot": (PROJECT_ROOT / "bot", [("**.py", "python")], {"N_": None, "Nn_": (1, 2)}),
         "flows": (flows, [("**.yaml", extract_flows)], {"pgettext": ((1, "c"), 2)}),
     }
     counts = {}
@@ -99,6 +100,9 @@ def init(lang: str, locales: Path = LOCALES) -> list[Path]:
         )
         catalog.update(template)
         catalog.locale = None
+        # The language's plural forms (CLDR's, through Babel), which gettext reads from here.
+        plural = get_plural(babel_locale(lang))
+        catalog.mime_headers = [("Plural-Forms", f"nplurals={plural[0]}; plural={plural[1]};")]
         write_catalog(path, catalog)
         created.append(path)
     return created
@@ -184,18 +188,30 @@ def status_table(rows: list[Status]) -> str:
 
 
 def catalog_problems(lang: str, locales: Path = LOCALES) -> list[str]:
-    """Translations that lost a link or a number, or broke a list of choice words."""
+    """Translations that lost a link or a number, broke a list of choice words, or strayed
+    from the language's glossary."""
+    from bot.i18n.glossary import load_glossary, term_problems
     from bot.i18n.quality import lost_facts
 
     problems = []
+    terms = load_glossary(lang, locales)
     for _, path in catalogs_of(lang, locales):
         for message in read_catalog(path):
             if not message.id or not message.string:
                 continue
             where = f"{path}:{message.lineno}"
+            if message.pluralizable:
+                for number, form in enumerate(message.string):
+                    lost = lost_facts(message.id[-1], form) if form else ["the whole text"]
+                    if lost:
+                        problems.append(f"{where}: plural form {number} lost {', '.join(lost)}")
+                continue
             lost = lost_facts(message.id, message.string)
             if lost:
                 problems.append(f"{where}: the translation lost {', '.join(lost)}")
             if "|" in message.id and "" in message.string.split("|"):
                 problems.append(f"{where}: an empty word between | in the choice words")
+            if "|" not in message.id:
+                for problem in term_problems(terms, message.id, message.string):
+                    problems.append(f"{where}: {problem} (glossary.yaml)")
     return problems

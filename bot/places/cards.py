@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_day_names
-from babel.numbers import format_decimal
+from babel.lists import format_list
+from babel.units import format_unit
 
 from bot.channels.segments import sms_cost
 from bot.i18n import N_, Translator
@@ -59,10 +60,14 @@ def locale(lang: str) -> Locale:
 
 
 def distance_text(km: float, lang: str) -> str:
+    """`180 m`, `180 м`, `1,9 km`, `2.5 كم`: the number and the unit as the language writes
+    them (CLDR's short units)."""
     if km < 1:
         metres = max(10, round(km * 1000, -1))
-        return f"{format_decimal(metres, format='#,##0', locale=locale(lang))} m"
-    return f"{format_decimal(km, format='#,##0.#', locale=locale(lang))} km"
+        text = format_unit(metres, "length-meter", "short", "#,##0", locale=locale(lang))
+    else:
+        text = format_unit(km, "length-kilometer", "short", "#,##0.#", locale=locale(lang))
+    return text.translate(_GSM_FRIENDLY)  # CLDR's no-break spaces would cost a French SMS
 
 
 def how_far(ranked: Ranked, lang: str, t: Translator) -> str:
@@ -104,19 +109,21 @@ def opening_text(opening: Opening, now: datetime, raw_hours: str, t: Translator)
         else:
             day = get_day_names("wide", locale=locale(lang))[opening.opens.weekday()]
             when = t.text(N_("ouvre {day} à {time}")).format(day=day, time=at)
-        return f"{prefix}, {when}"
+        return t.text(N_("{state}, {when}")).format(state=prefix, when=when)
     if raw_hours:
         return t.text(N_("Horaires : {hours}")).format(hours=raw_hours)
     return t.text(N_("Horaires non connus : appelez avant d'y aller"))
 
 
 def today_text(opening_hours: str, now: datetime, t: Translator) -> str:
-    """`Aujourd'hui : 09:00-12:00, 13:30-17:00`; "" when closed all day or unknown."""
+    """`Aujourd'hui : 09:00-12:00 et 13:30-17:00`; "" when closed all day or unknown."""
     schedule = Schedule.parse(opening_hours) if opening_hours else None
     spans = schedule.day(local(now).date()) if schedule else []
     if not spans:
         return ""
-    text = ", ".join(f"{time_text(a, t.lang)}-{time_text(b, t.lang)}" for a, b in spans)
+    text = format_list(
+        [f"{time_text(a, t.lang)}-{time_text(b, t.lang)}" for a, b in spans], locale=locale(t.lang)
+    )
     return t.text(N_("Aujourd'hui : {hours}")).format(hours=text)
 
 

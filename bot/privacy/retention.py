@@ -99,4 +99,5 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
         await run(
             "old sign-in failures deleted", "DELETE FROM login_failures WHERE at < ?", (now - DAY,)
         )
+    await db.checkpoint()  # what was deleted leaves the write-ahead log too
     return done

@@ -59,6 +59,16 @@ class Database:
                 raise
             await self.conn.commit()
 
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it: after an erasure, the old
+        pages are in neither (secure_delete zeroed them in the file). Best effort: a reader
+        in another process may hold the log, then SQLite checkpoints later by itself."""
+        async with self._write:
+            try:
+                await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                log.warning("could not empty the write-ahead log of %s: %s", self.path, exc)
+
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
@@ -84,6 +94,8 @@ async def open_database(path: str | Path) -> Database:
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages (erasure, purge).
+        await conn.execute("PRAGMA secure_delete=ON")
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
     try:

@@ -18,6 +18,7 @@ from telegram import Update
 from bot.app import Relais
 from bot.channels import twilio
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_checks import BadUpdate, check_update
 from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
 from bot.store.errors import DatabaseError
@@ -72,11 +73,21 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             return PlainTextResponse("too large", status_code=413)
         try:
             data = json.loads(body)
-            if not isinstance(data, dict):
-                raise TypeError("an update is a JSON object")
+            check_update(data)
             update = Update.de_json(data, telegram.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
-            log.warning("a Telegram webhook body could not be read")
+        except BadUpdate as exc:
+            log.warning("a Telegram update was refused (400): %s", exc)
+            return PlainTextResponse(f"bad update: {exc}", status_code=400)
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+            RecursionError,
+            OSError,
+        ) as exc:
+            log.warning("a Telegram webhook body could not be read (400): %s", type(exc).__name__)
             return PlainTextResponse("bad update", status_code=400)
         if update is None:
             return PlainTextResponse("bad update", status_code=400)

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from starlette.responses import Response
 
 from bot.handoff.mediators import Mediator, find_mediator, get_mediator, verify_password
 from bot.store import Database
+
+log = logging.getLogger(__name__)
 
 SESSION_SECONDS = 12 * 3600
 """A session ends 12 h after sign-in: one working day, then sign in again."""
@@ -109,7 +112,11 @@ def same_origin(request: Request, public_url: str) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
         return True
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # "http://[::1": not a URL at all
+        log.info("a form was refused: its %s header is not a URL", which_header(request))
+        return False
     if not parts.scheme or not parts.netloc:
         return False  # "null" (sandboxed or privacy-redirected) or garbage
     if public_url:
@@ -117,6 +124,10 @@ def same_origin(request: Request, public_url: str) -> bool:
         if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
             return True
     return parts.netloc == request.headers.get("host", "")
+
+
+def which_header(request: Request) -> str:
+    return "Origin" if request.headers.get("origin") else "Referer"
 
 
 # Sessions.

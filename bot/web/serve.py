@@ -26,7 +26,14 @@ def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
     db_option(poll_parser)
     webhook = commands.add_parser("webhook", help="Telegram webhook registration")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
-    webhook_commands.add_parser("set", help="register RELAIS_PUBLIC_URL and the secret")
+    webhook_commands.add_parser(
+        "set", help="register RELAIS_PUBLIC_URL and the secret, the commands and descriptions"
+    )
+    telegram = commands.add_parser("telegram", help="Telegram bot profile")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_commands.add_parser(
+        "setup", help="the bot's description and / menu in each language (no webhook)"
+    )
 
 
 async def serve(relais: Relais) -> None:
@@ -105,6 +112,8 @@ async def poll(relais: Relais) -> None:
 
 async def webhook_set() -> int:
     from bot.channels.telegram import build_application
+    from bot.channels.telegram_setup import register_languages
+    from bot.i18n import Catalogs
     from bot.web.app import TELEGRAM_PATH
 
     settings = load_settings()
@@ -120,5 +129,22 @@ async def webhook_set() -> int:
             secret_token=settings.telegram.secret,
             allowed_updates=["message", "callback_query"],
         )
+        languages = await register_languages(application.bot, Catalogs())
     print(f"Telegram will call {url}")
+    print(f"Commands and descriptions set for: {', '.join(languages)}")
+    return 0
+
+
+async def telegram_setup() -> int:
+    """The description and `/` menu in each language, for a bot served by long polling too."""
+    from bot.channels.telegram import build_application
+    from bot.channels.telegram_setup import register_languages
+    from bot.i18n import Catalogs
+
+    settings = load_settings()
+    if settings.telegram is None:
+        raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
+    async with build_application(settings.telegram) as application:
+        languages = await register_languages(application.bot, Catalogs())
+    print(f"Commands and descriptions set for: {', '.join(languages)}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -46,7 +47,7 @@ class FakeBotApi:
             data = await request.json()
         else:
             data = {k: v for k, v in (await request.form()).items()}
-        for key in ("reply_markup", "reply_parameters"):
+        for key in ("reply_markup", "reply_parameters", "commands"):
             if isinstance(data.get(key), str):
                 data[key] = json.loads(data[key])
         if self.failing > 0:
@@ -64,6 +65,17 @@ class FakeBotApi:
                     "description": "Forbidden: bot was blocked by the user",
                 },
                 status_code=403,
+            )
+        code = data.get("language_code")
+        if method.startswith("setMy") and code and not re.fullmatch(r"[a-z]{2}", code):
+            # Telegram takes two-letter ISO 639-1 codes only.
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: invalid language code",
+                },
+                status_code=400,
             )
         if method == "getUpdates":
             handed, self.updates[:] = list(self.updates), []
