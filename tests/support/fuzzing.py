@@ -60,8 +60,8 @@ HANDOFF_WALK = (
     "menu",
     "humain",
     "autre",
-    "93200",
-    "France services Saint-Denis",  # by name: the order of the places depends on the hour
+    "48.9426, 2.3816",  # at its door: first at any hour, whatever is open around it
+    "France services Saint-Denis",
     "oui",
     "Je n'arrive pas à me connecter.",
 )
