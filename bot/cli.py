@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.places import cli as places_cli
     from bot.privacy import cli as privacy_cli
     from bot.reminders import cli as reminders_cli
+    from bot.stats import cli as stats_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     handoff_cli.register(commands)
     privacy_cli.register(commands)
     reminders_cli.register(commands, _db_option)
+    stats_cli.register(commands)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -128,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.privacy.cli import run as run_purge
 
             return run_purge(args, _settings(args))
+        if args.command == "stats":
+            from bot.stats.cli import run as run_stats
+
+            return run_stats(args, _settings(args))
         if args.command in ("mediators", "tickets", "audit"):
             from bot.handoff.cli import run as run_handoff
 

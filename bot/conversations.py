@@ -27,9 +27,10 @@ from bot import window
 from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
-from bot.outbox import enqueue, replies_payload
+from bot.outbox import enqueue_many, replies_payload
 from bot.places.reload import PlacesWatch
 from bot.reminders.store import forget as forget_reminders
+from bot.stats.count import Tally
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
@@ -83,6 +84,25 @@ class _Waiting:
         return (self.channel, self.user_id)
 
 
+class _Outgoing:
+    """The replies of a batch's outbound messages (Telegram, a mediator's answer), queued
+    in the outbox in arrival order with one statement for the batch, not one savepoint and
+    one INSERT a message."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, waiting: _Waiting, replies, message_id: int | None) -> None:
+        if replies:
+            now = waiting.now.timestamp()
+            self.rows.append((*waiting.key, replies_payload(replies), now, message_id))
+
+    async def flush(self, conn) -> None:
+        if self.rows:
+            await enqueue_many(conn, self.rows)
+            self.rows = []
+
+
 class Conversations:
     def __init__(
         self, db: Database, engine: Engine, places_version: tuple[int, float] | None = None
@@ -92,6 +112,8 @@ class Conversations:
         self.places = PlacesWatch(places_version)
         """Swaps in a new index of help places after an import (bot/places/reload.py)."""
         self.relay = Relay(engine.flows)
+        self.idle_seconds = engine.idle_after.total_seconds()
+        """After this long without a message, a conversation was left (for the statistics)."""
         self.clock: Callable[[], float] = time.time
         """The time of messages given no time (tests move it to see a day pass)."""
         self.queued: Callable[[], None] = lambda: None
@@ -179,7 +201,9 @@ class Conversations:
             changed: dict[tuple[str, str], tuple[Session, float]] = {}
             erased: set[tuple[str, str]] = set()
             failed: list[tuple[str, str]] = []
+            outgoing = _Outgoing()
             results = []
+            tally = Tally(self.relay.flows, self.idle_seconds)
             for waiting in batch:
                 delivery = (waiting.channel, waiting.message_id)
                 session = sessions.get(waiting.key) or Session()
@@ -191,13 +215,18 @@ class Conversations:
                     results.append(Handled((), session))  # "OUI": the held messages answer
                     continue
                 outcome = self._step(waiting, session, covered)
-                if outcome is not None and (outcome.effects or waiting.outbound):
-                    outcome = await self._carry_out(conn, waiting, outcome, covered)
+                if outcome is not None and outcome.effects:
+                    await outgoing.flush(conn)  # (an erasure drops what was queued before it)
+                    outcome = await self._carry_out(conn, waiting, outcome, covered, outgoing)
+                elif outcome is not None and waiting.outbound:
+                    outgoing.add(waiting, outcome.replies, None)
                 if outcome is None:
                     failed.append(delivery)
                     apology = Reply(texts.failure(session.lang), lang=session.lang or "fr")
                     results.append(Handled((apology,), session, failed=True))
                     continue
+                now = waiting.now.timestamp()
+                tally.step(waiting.channel, session, waiting.event, outcome, now)
                 sessions[waiting.key] = outcome.session
                 if any(effect.kind == "erase" for effect in outcome.effects):
                     erased.add(waiting.key)
@@ -208,6 +237,7 @@ class Conversations:
                     erased.discard(waiting.key)
                     changed[waiting.key] = (outcome.session, waiting.now.timestamp())
                 results.append(Handled(outcome.replies, outcome.session))
+            await outgoing.flush(conn)
             if changed:
                 await save_sessions(conn, changed)
             if erased:
@@ -215,12 +245,13 @@ class Conversations:
                 self._erased = True
             if failed:
                 await forget_deliveries(conn, failed)
+            await tally.flush(conn)
         return results
 
     async def _reopens_window(self, conn, waiting: _Waiting, session: Session) -> bool:
         """A resident's message opens their channel's window again (bot/window.py) and
         releases what was held; True when it only answers the template ("OUI")."""
-        if not isinstance(waiting.event, ResidentEvent):
+        if not isinstance(waiting.event, ResidentEvent) or waiting.channel not in window.CHANNELS:
             return False
         if not await window.seen(conn, *waiting.key, waiting.now.timestamp()):
             return False
@@ -244,14 +275,19 @@ class Conversations:
             return None
 
     async def _carry_out(
-        self, conn, waiting: _Waiting, outcome: Outcome, covered: frozenset[str]
+        self,
+        conn,
+        waiting: _Waiting,
+        outcome: Outcome,
+        covered: frozenset[str],
+        outgoing: _Outgoing,
     ) -> Outcome | None:
         """Apply the hand-off effects (tickets, their messages) and tell the engine what came
         of them; all or nothing for this message (a savepoint inside the batch)."""
         now = waiting.now.timestamp()
         await conn.execute("SAVEPOINT message")
         try:
-            replies, message_id = list(outcome.replies), None
+            replies, message_id, marks = list(outcome.replies), None, list(outcome.marks)
             effects, done = list(outcome.effects), list(outcome.effects)
             while effects:
                 effect = effects.pop(0)
@@ -264,10 +300,8 @@ class Conversations:
                     replies.extend(more.replies)
                     effects.extend(more.effects)
                     done.extend(more.effects)
+                    marks.extend(more.marks)
                     outcome = more
-            if waiting.outbound and replies:
-                payload = replies_payload(replies)
-                await enqueue(conn, *waiting.key, payload, now, ticket_message_id=message_id)
             if any(e.kind != "erase" for e in done) or waiting.outbound:
                 self._queued_outbox = True
         except Exception:
@@ -276,7 +310,9 @@ class Conversations:
             await conn.execute("RELEASE message")
             return None
         await conn.execute("RELEASE message")
-        return Outcome(tuple(replies), outcome.session, tuple(done))
+        if waiting.outbound:
+            outgoing.add(waiting, replies, message_id)
+        return Outcome(tuple(replies), outcome.session, tuple(done), tuple(marks))
 
     async def set_stopped(self, channel: str, user_id: str, stopped: bool) -> None:
         """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,

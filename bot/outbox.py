@@ -69,7 +69,11 @@ def is_reminder(payload: object) -> bool:
 
 
 def replies_payload(replies: Sequence[Reply]) -> list[dict]:
-    return [dataclasses.asdict(reply) for reply in replies]
+    """What `dataclasses.asdict` gives, without its deep copies (once a Telegram message)."""
+    return [
+        {**vars(reply), "place": dict(vars(reply.place)) if reply.place else None}
+        for reply in replies
+    ]
 
 
 def replies_of(payload: list[dict]) -> list[Reply]:
@@ -108,6 +112,37 @@ async def enqueue(
         ),
     )
     return cursor.lastrowid
+
+
+async def waiting(conn: aiosqlite.Connection) -> int:
+    """Messages queued, sent or not yet due (kept by triggers: one row read)."""
+    rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
+    return rows[0][0] if rows else 0
+
+
+async def health(conn: aiosqlite.Connection) -> dict[str, int]:
+    """For /healthz: messages waiting, and the tries of the one retried most (0: none is
+    being retried); one statement that reads a counter and one index entry."""
+    rows = await conn.execute_fetchall(
+        "SELECT (SELECT waiting FROM outbox_size), "
+        "(SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0)"
+    )
+    return {"waiting": rows[0][0] or 0, "most_attempts": rows[0][1]}
+
+
+async def enqueue_many(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
+) -> None:
+    """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
+    the caller's transaction: one statement for a batch of messages."""
+    await conn.executemany(
+        "INSERT INTO outbox (channel, user_id, payload, ticket_message_id, next_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (channel, user_id, json.dumps(payload, ensure_ascii=False), message_id, now, now)
+            for channel, user_id, payload, now, message_id in rows
+        ],
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,9 +225,9 @@ class Outbox:
     async def _dispatch(self, now: float, skip: set[int] = frozenset()) -> list:
         """Start sending the due message of each recipient that is not busy."""
         started = []
-        for row in await self._due(now):
+        for row in await self._due(now, skip):
             key = (row.channel, row.user_id)
-            if key in self._busy or row.id in skip:
+            if key in self._busy:
                 continue
             task = asyncio.create_task(self._one(key, row, now))
             self._busy[key] = task
@@ -212,21 +247,33 @@ class Outbox:
             self.wake()  # that recipient's next message may be due
 
     async def pending(self) -> int:
-        rows = await self.db.conn.execute_fetchall("SELECT COUNT(*) FROM outbox")
-        return rows[0][0]
+        return await waiting(self.db.conn)
 
-    async def _due(self, now: float) -> list[_Row]:
-        """The oldest queued message of each recipient, when it is due: never a later one
-        first."""
-        if not self.senders:
+    async def _due(self, now: float, skip: set[int] = frozenset()) -> list[_Row]:
+        """The oldest queued message of each recipient not being sent to, when it is due:
+        never a later one first. At most BATCH messages in flight per channel (a backlog on
+        one channel holds up no other); the heads are read by index in due order
+        (migration 0012), so a look costs what it sends, not the backlog."""
+        picked: list[int] = []
+        for channel in self.senders:
+            busy = sum(1 for key in self._busy if key[0] == channel)
+            room = BATCH - busy
+            if room <= 0:
+                continue
+            heads = await self.db.conn.execute_fetchall(
+                "SELECT id, user_id FROM outbox WHERE channel = ? AND head = 1 "
+                "AND next_at <= ? ORDER BY next_at LIMIT ?",
+                (channel, now, room + busy + len(skip)),
+            )
+            fresh = [i for i, user in heads if (channel, user) not in self._busy and i not in skip]
+            picked += fresh[:room]
+        if not picked:
             return []
-        channels = ", ".join("?" for _ in self.senders)
+        marks = ", ".join("?" for _ in picked)
         rows = await self.db.conn.execute_fetchall(
             "SELECT id, channel, user_id, payload, ticket_id, ticket_message_id, attempts "
-            f"FROM outbox o WHERE channel IN ({channels}) AND next_at <= ? AND id = "
-            "(SELECT MIN(id) FROM outbox WHERE channel = o.channel AND user_id = o.user_id) "
-            f"ORDER BY id LIMIT {BATCH}",
-            [*self.senders, now],
+            f"FROM outbox WHERE id IN ({marks}) ORDER BY id",
+            picked,
         )
         return [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 

@@ -27,6 +27,9 @@ MARGIN = 10 * 60.0
 HELD = 2.0**42
 """`next_at` of a message held until the person writes (far beyond any real date)."""
 FALLBACKS = ("en", "fr")
+CHANNELS = frozenset({"whatsapp"})
+"""The channels with a window (SMS and Telegram reach a person at any time): only their
+residents' messages are recorded, which spares every other message four statements."""
 WAITING = "waiting"
 
 TemplateSender = Callable[[str, str, str], Awaitable[str]]

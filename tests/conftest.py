@@ -82,11 +82,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
 
 
 def start_serve(
-    db: Path | str, env: dict[str, str] | None = None, **popen
+    db: Path | str, env: dict[str, str] | None = None, port: int | None = None, **popen
 ) -> tuple[subprocess.Popen, int]:
-    """The real `relais serve` in a child process on a free port, up and answering; only the
-    RELAIS_ settings given here (none of the developer's). `popen`: e.g. stderr=a file."""
-    port = free_port()
+    """The real `relais serve` in a child process on a free port (or `port`), up and
+    answering; only the RELAIS_ settings given here (none of the developer's). `popen`: e.g.
+    stderr=a file."""
+    port = port or free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     process = subprocess.Popen(
         [

@@ -12,8 +12,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+
 from bot.channels.segments import sms_cost
-from bot.channels.twilio import TwilioSender
+from bot.channels.twilio import TwilioSender, outgoing, twiml
 from bot.engine import Reply
 from bot.outbox import Outbox, enqueue, replies_payload
 from bot.web.app import TWILIO_PATH
@@ -22,6 +26,7 @@ from tests.support.twilio import (
     PUBLIC,
     SID,
     TOKEN,
+    URL,
     RecordingHttpClient,
     messages,
     post,
@@ -50,6 +55,18 @@ async def test_forged_or_missing_signatures_are_refused_and_change_nothing(relai
         assert (await post(client, params, headers)).status_code == 403
     rows = sqlite3.connect(relais.settings.db).execute("SELECT count(*) FROM inbound").fetchone()
     assert rows == (0,)
+
+
+async def test_a_signature_over_the_url_with_its_default_port_is_accepted(relais_app) -> None:
+    """Twilio signs the URL with or without ":443" depending on its side: both are its own,
+    a signature over another URL is not."""
+    client, _ = relais_app
+    params = sms("bonjour", "SM3-port")
+    for url, status in ((URL.replace(".org", ".org:443"), 200), (URL + "/other", 403)):
+        signature = RequestValidator(TOKEN).compute_signature(url, params)
+        response = await post(client, params, {"X-Twilio-Signature": signature})
+        assert response.status_code == status, url
+    assert response.text == "forbidden"
 
 
 async def test_a_replayed_message_sid_gets_no_second_reply(relais_app) -> None:
@@ -172,3 +189,17 @@ async def test_an_mms_without_text_is_answered(relais_app) -> None:
     replies = messages((await post(client, params, signed(params))).text)
     assert "messages écrits" in "\n".join(replies)
     assert "Pour quelle démarche" in "\n".join(replies)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(), max_size=4), st.sampled_from(["sms", "whatsapp"]))
+def test_the_twiml_answer_is_what_twilios_library_writes(texts: list[str], channel: str) -> None:
+    """Any text (markup characters, right-to-left scripts, emoji, empty): Twilio reads the
+    same answer as its own library would have written."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    replies = [Reply(text) for text in texts]
+    expected = MessagingResponse()
+    for body in outgoing(channel, replies, 3):
+        expected.message(body)
+    assert twiml(channel, replies, 3) == str(expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -137,3 +138,35 @@ async def test_a_batch_keeps_order_dedup_and_erasure_per_person(
     await db.close()
     rows = sqlite3.connect(db_path).execute("SELECT count(*) FROM sessions").fetchone()
     assert rows == (1,)
+
+
+async def test_telegram_replies_of_one_batch_are_queued_in_order(
+    engine: Engine, db_path: Path
+) -> None:
+    """Many Telegram messages processed together: each chat's replies wait in the outbox in
+    the order of its messages; a person who asks for erasure in the same batch keeps only
+    the confirmation, nothing queued before it."""
+    db = await open_database(db_path)
+    conversations = Conversations(db, engine)
+    keep = [("10", t) for t in ("salut", "1", "oui")]
+    erase = [("20", t) for t in ("salut", "1", "oubli", "oui")]
+    mixed = [m for pair in zip(keep, erase[:3], strict=True) for m in pair] + [erase[3]]
+    results = await asyncio.gather(
+        *(
+            conversations.handle(
+                "telegram", chat, Text(text), external_id=f"{chat}-{i}", now=NOON, outbound=True
+            )
+            for i, (chat, text) in enumerate(mixed)
+        )
+    )
+    rows = await db.conn.execute_fetchall("SELECT user_id, payload FROM outbox ORDER BY id")
+    queued = {chat: [p for u, p in rows if u == chat] for chat in ("10", "20")}
+    replies_10 = [
+        r for (chat, _), h in zip(mixed, results, strict=True) if chat == "10" for r in [h.replies]
+    ]
+    assert len(queued["10"]) == len(replies_10) == 3
+    texts = [json.loads(p)[0]["text"] for p in queued["10"]]
+    assert texts == [h[0].text for h in replies_10]
+    assert len(queued["20"]) == 1, "only the erasure's confirmation is left for chat 20"
+    assert json.loads(queued["20"][0])[0]["text"] == results[-1].replies[0].text
+    await db.close()

@@ -110,7 +110,9 @@ def test_add_list_and_remove_a_mediator(places_db: Path) -> None:
     assert set(orgs) == {"Pimms Saint-Denis"}
     pimms = orgs["Pimms Saint-Denis"]
     assert pimms["telegram_chat"] == -1001234567890
-    assert pimms["mediators"] == [{"login": "alice@example.org", "name": "Alice Martin"}]
+    assert pimms["mediators"] == [
+        {"login": "alice@example.org", "name": "Alice Martin", "role": "mediator"}
+    ]
     assert pimms["places"][0] == {
         "key": SAINT_DENIS,
         "name": "France services Saint-Denis",

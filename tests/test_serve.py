@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
+from bot.engine import Reply
+from bot.outbox import enqueue, replies_payload
+from bot.store import open_database
 from tests.conftest import TESTS, free_port, start_serve, stop_serve
 
 
@@ -70,3 +75,27 @@ def test_a_second_serve_on_the_same_sqlite_file_refuses_to_start(db_path: Path) 
         stop_serve(first)
     again, _ = start_serve(db_path)
     stop_serve(again)
+
+
+def test_healthz_reports_the_messages_waiting_and_the_most_retried(db_path: Path) -> None:
+    """Replies backed up for a channel this server cannot reach (no Twilio settings here):
+    the operator sees how many wait, and how often the most stubborn one was tried."""
+
+    async def fill() -> None:
+        db = await open_database(db_path)
+        async with db.transaction() as conn:
+            for n in range(1500):
+                payload = replies_payload([Reply(f"réponse {n}")])
+                await enqueue(conn, "sms", f"+336{n % 50:08d}", payload, time.time())
+            await conn.execute("UPDATE outbox SET attempts = 4 WHERE id = 10")
+            await conn.execute("DELETE FROM outbox WHERE id > 1400")
+        await db.close()
+
+    asyncio.run(fill())
+    process, port = start_serve(db_path)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            body = json.loads(r.read())
+        assert body["outbox"] == {"waiting": 1400, "most_attempts": 4}
+    finally:
+        stop_serve(process)

@@ -25,6 +25,7 @@ from bot.engine.events import (
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Effect, Outcome, Reply
 from bot.engine.session import Session
+from bot.engine.trail import ANSWERED, HELP, MISSED, REACHED, Mark
 from bot.engine.validators import VALIDATORS
 from bot.flows import End, FlowSet, Handoff, Input, Jump, Link, Message, Node, Places, Question
 from bot.i18n import Catalogs, Translator
@@ -75,7 +76,7 @@ class Engine:
             reminders.due(turn, event)
         else:
             turn.run(event)
-        return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects))
+        return Outcome(tuple(turn.replies), turn.s, tuple(turn.effects), tuple(turn.marks))
 
     def choices(self, session: Session) -> tuple[str | None, tuple[str, ...]]:
         """The buttons the resident has in front of them now: (question key, labels)."""
@@ -112,6 +113,7 @@ class _Turn:
         self.tr: Translator = engine.catalogs.get(session.lang)
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
+        self.marks: list[Mark] = []
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -182,6 +184,10 @@ class _Turn:
             self.say(texts.MASKED)
         return Text(text)
 
+    def mark(self, kind: str, node_id: str, choice: int | None = None, text: str = "") -> None:
+        """Note for the statistics what happened at a node of the current flow."""
+        self.marks.append(Mark(kind, self.s.flow, node_id, choice, text))
+
     # -- replies ----------------------------------------------------------------------------
 
     @property
@@ -238,6 +244,7 @@ class _Turn:
             s.flow, s.node = main.id, menu.id
             picked = match_choice(text, self.options(menu))
             if picked is not None and picked < len(menu.choices):
+                self.mark(REACHED, menu.id)
                 self.choose(menu, picked)
                 return
         self.enter(main.id, main.start)
@@ -254,6 +261,7 @@ class _Turn:
                 node_id = node.node or self.flows.flows[node.flow].start
                 continue
             s.flow, s.node, s.misses = flow_id, node_id, 0
+            self.mark(REACHED, node_id)
             if isinstance(node, Message):
                 self.add(self.flow_text(node, node.text))
                 node_id = node.next
@@ -316,6 +324,7 @@ class _Turn:
         if node.choices[index].command:
             self.command(Command(node.choices[index].command))
             return
+        self.mark(ANSWERED, node.id, index)
         self.s.remember(self.s.flow, node.id, index)
         self.s.push_back(self.s.flow, node.id)
         self.enter(self.s.flow, node.choices[index].next)
@@ -362,6 +371,7 @@ class _Turn:
             return
         if node.save:
             self.s.vars = {**self.s.vars, node.save: value}
+        self.mark(ANSWERED, node.id)
         self.s.remember(self.s.flow, node.id, value)
         self.s.push_back(self.s.flow, node.id)
         self.enter(self.s.flow, node.next)
@@ -374,6 +384,8 @@ class _Turn:
 
     def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
         self.s.misses += 1
+        typed = event.text if isinstance(event, Text) and isinstance(node, Question) else ""
+        self.mark(MISSED, node.id, text=typed)
         if isinstance(event, Location):
             self.say(texts.NO_LOCATION_HERE)
         elif isinstance(event, Media):
@@ -404,6 +416,7 @@ class _Turn:
             self.go_back()
         elif command is Command.HELP:
             if s.flow and s.node:
+                self.mark(HELP, s.node)
                 s.remember(s.flow, s.node, None)
                 s.push_back(s.flow, s.node)
             handoff = self.flows.flows[self.flows.handoff]

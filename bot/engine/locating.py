@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.engine import texts
 from bot.engine.events import Event, Location, Media, Text
 from bot.engine.outcome import PlaceView
+from bot.engine.trail import ANSWERED, MISSED
 from bot.flows import Places
 from bot.i18n import N_
 from bot.places import card, fallback_text, venue
@@ -90,9 +91,11 @@ def missed(turn: _Turn, node: Places, located: Located) -> None:
     s = turn.s
     s.misses += 1
     if s.misses < 2:
+        turn.mark(MISSED, node.id)
         turn.add(explanation(turn, located))
         turn.ask(node)
         return
+    turn.mark(ANSWERED, node.id)
     turn.add(fallback_text(turn.topic(), turn.tr))
     s.remember(s.flow, node.id, "")
     s.push_back(s.flow, node.id)
@@ -119,6 +122,7 @@ def explanation(turn: _Turn, located: Located) -> str:
 def found(turn: _Turn, node: Places, where: Where) -> None:
     s = turn.s
     s.misses = 0
+    turn.mark(ANSWERED, node.id)
     s.remember(s.flow, node.id, where.postal_code or where.label)
     s.push_back(s.flow, node.id)
     s.place = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.session import Session
+from bot.engine.trail import Mark
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,5 @@ class Outcome:
     replies: tuple[Reply, ...]
     session: Session
     effects: tuple[Effect, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    """What happened at which node, for the anonymous statistics (bot/engine/trail.py)."""

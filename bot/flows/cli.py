@@ -19,6 +19,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     graph = flow_commands.add_parser("graph", help="draw a flow (Mermaid, or SVG with Graphviz)")
     graph.add_argument("flow", metavar="FLOW", help="flow id, e.g. caf")
     graph.add_argument("--format", choices=("mermaid", "svg", "dot"), default="mermaid")
+    graph.add_argument(
+        "--with-stats", action="store_true", help="colour each node by how many people left there"
+    )
+    graph.add_argument("--db", metavar="PATH", help="for --with-stats (default: RELAIS_DB)")
     export = flow_commands.add_parser("export", help="every flow as one readable document")
     export.add_argument("--format", choices=("markdown",), default="markdown")
     for sub in (graph, export):
@@ -99,9 +103,10 @@ def flows_render(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(flows.flows))
             print(f"relais: no flow '{args.flow}' (known: {known})", file=sys.stderr)
             return 1
+        left = _left_at(flows, flow.id, args.db) if args.with_stats else None
         try:
             text = {"mermaid": render.mermaid, "svg": render.svg, "dot": render.dot}[args.format](
-                flow
+                flow, left
             )
         except render.GraphvizMissing as exc:
             print(f"relais: {exc}", file=sys.stderr)
@@ -111,6 +116,28 @@ def flows_render(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _left_at(flows, flow_id: str, db_path: str | None) -> dict:
+    """How many people left at each node of the flow, ever (small counts hidden)."""
+    import asyncio
+
+    from bot.stats.cli import current_figures
+    from bot.stats.report import hide_small
+    from bot.store import open_database
+
+    settings = load_settings()
+
+    async def read() -> dict:
+        db = await open_database(db_path or settings.db)
+        try:
+            idle = settings.idle_after.total_seconds()
+            return await current_figures(db, flows, idle, flow=flow_id)
+        finally:
+            await db.close()
+
+    nodes = hide_small(asyncio.run(read()))["flows"].get(flow_id, {}).get("nodes", {})
+    return {node: counts["left_here"] for node, counts in nodes.items()}
 
 
 def writing_report(flows) -> str:

@@ -65,7 +65,30 @@ def _edges(node: Node) -> Iterator[tuple[str, str | None]]:
         yield node.next, None
 
 
-def mermaid(flow: Flow) -> str:
+Left = dict[str, int | str]
+"""People who left the conversation at each node (`relais stats`; "<5" when 1 to 4)."""
+BANDS = ("#fde0c5", "#f9a66c", "#e5532d", "#a4161a")
+"""Lightest: 1 to 4 people; then thirds of the flow's largest drop-off."""
+
+
+def leave_colour(left: Left, node_id: str) -> str | None:
+    value = left.get(node_id, 0)
+    if value == 0:
+        return None
+    if not isinstance(value, int):
+        return BANDS[0]
+    top = max(v for v in left.values() if isinstance(v, int))
+    return BANDS[1 + min(2, 3 * value // (top + 1))]
+
+
+def _with_left(caption: str, left: Left | None, node_id: str) -> str:
+    value = (left or {}).get(node_id, 0)
+    return f"{caption} · partis : {value}" if value else caption
+
+
+def mermaid(flow: Flow, left: Left | None = None) -> str:
+    """The flow as Mermaid; with `left`, each node coloured by how many people left there."""
+
     def ident(node_id: str) -> str:
         return "n_" + node_id.replace("-", "_")
 
@@ -75,15 +98,23 @@ def mermaid(flow: Flow) -> str:
     lines = ["flowchart TD", f"  %% {flow.title} (last reviewed {flow.last_reviewed})"]
     for node in flow.nodes.values():
         opening, closing = SHAPES.get(type(node), ('["', '"]'))
-        lines.append(f"  {ident(node.id)}{opening}{quote(_caption(node))}{closing}")
+        caption = _with_left(_caption(node), left, node.id)
+        lines.append(f"  {ident(node.id)}{opening}{quote(caption)}{closing}")
     for node in flow.nodes.values():
         for target, label in _edges(node):
             arrow = f' -- "{quote(_short(label, 30))}" -->' if label else " -->"
             lines.append(f"  {ident(node.id)}{arrow} {ident(target)}")
+    if left is not None:
+        lines.append("  %% colour: how many people left the conversation at the node")
+        for node in flow.nodes.values():
+            colour = leave_colour(left, node.id)
+            if colour:
+                text = "#fff" if colour == BANDS[-1] else "#000"
+                lines.append(f"  style {ident(node.id)} fill:{colour},color:{text}")
     return "\n".join(lines) + "\n"
 
 
-def dot(flow: Flow) -> str:
+def dot(flow: Flow, left: Left | None = None) -> str:
     def quote(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -98,7 +129,12 @@ def dot(flow: Flow) -> str:
     lines = [f"digraph {quote(flow.id)} {{", "  node [shape=box, fontname=sans];"]
     for node in flow.nodes.values():
         shape = shapes.get(type(node), "box")
-        lines.append(f"  {quote(node.id)} [label={quote(_caption(node))}, shape={shape}];")
+        label = quote(_with_left(_caption(node), left, node.id))
+        colour = leave_colour(left, node.id) if left is not None else None
+        fill = f', style=filled, fillcolor="{colour}"' if colour else ""
+        if colour == BANDS[-1]:
+            fill += ", fontcolor=white"
+        lines.append(f"  {quote(node.id)} [label={label}, shape={shape}{fill}];")
     for node in flow.nodes.values():
         for target, label in _edges(node):
             extra = f" [label={quote(_short(label, 30))}]" if label else ""
@@ -107,7 +143,7 @@ def dot(flow: Flow) -> str:
     return "\n".join(lines) + "\n"
 
 
-def svg(flow: Flow) -> str:
+def svg(flow: Flow, left: Left | None = None) -> str:
     executable = shutil.which("dot")
     if executable is None:
         raise GraphvizMissing(
@@ -115,7 +151,7 @@ def svg(flow: Flow) -> str:
             "graphviz) or use --format mermaid"
         )
     result = subprocess.run(
-        [executable, "-Tsvg"], input=dot(flow), capture_output=True, text=True, check=True
+        [executable, "-Tsvg"], input=dot(flow, left), capture_output=True, text=True, check=True
     )
     return result.stdout
 

@@ -14,6 +14,7 @@ from bot.conversations import Conversations
 from bot.engine import MediatorSaid, TicketClosed
 from bot.handoff import audit, tickets
 from bot.handoff.tickets import Ticket
+from bot.stats import tickets as counters
 
 MAX_REPLY = 2000
 """Characters of one mediator message (an SMS costs more beyond a few hundred)."""
@@ -90,6 +91,8 @@ async def claim(
         )
         if cursor.rowcount == 0:
             raise TicketError("Cette demande vient d'être close, ou la personne est partie.")
+        if ticket.status == "open":
+            await counters.count_ticket(conn, ticket, "claimed", now)
         await tickets.add_message(conn, ticket.id, "relais", f"Pris en charge par {name}.", now)
         text = f"{ticket.code} : pris en charge par {name}."
         await conversations.relay.notify_chat(conn, ticket.id, text, now)

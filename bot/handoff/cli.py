@@ -56,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--name", metavar="TEXT", help="name shown with their messages (default: kept, or LOGIN)"
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--role",
+        choices=store.ROLES,
+        help="operator: also sees every organisation's figures at /operateurs (default: kept, "
+        "or mediator)",
+    )
     org = actions.add_parser("org", help="create or change an organisation (no mediator)")
     org.add_argument("org", metavar="NAME")
     org.add_argument(
@@ -231,9 +237,9 @@ async def add(db: Database, args: argparse.Namespace, password: str) -> int:
     org = await store.set_organisation(
         db, args.org, places=tuple(args.place), telegram_chat=args.telegram_chat
     )
-    mediator = await store.add_mediator(db, login, name, org.name, password)
+    mediator = await store.add_mediator(db, login, name, org.name, password, args.role)
     if before is None:
-        print(f"Added mediator {mediator.login} ({mediator.name}) to {org.name}.")
+        print(f"Added {mediator.role} {mediator.login} ({mediator.name}) to {org.name}.")
     else:
         print(
             f"Updated mediator {mediator.login} ({mediator.name}), now in {org.name}: "
@@ -288,7 +294,9 @@ async def show_organisations(db: Database, as_json: bool) -> int:
                 }
             )
         members = [
-            {"login": m.login, "name": m.name} for m in people if m.organisation_id == org.id
+            {"login": m.login, "name": m.name, "role": m.role}
+            for m in people
+            if m.organisation_id == org.id
         ]
         out.append(
             {
@@ -314,7 +322,8 @@ async def show_organisations(db: Database, as_json: bool) -> int:
         if entry["mediators"]:
             print("  mediators:")
             for member in entry["mediators"]:
-                print(f"    {member['login']}  {member['name']}")
+                role = "  (operator)" if member["role"] == "operator" else ""
+                print(f"    {member['login']}  {member['name']}{role}")
         else:
             print(f'  no mediator yet: relais mediators add LOGIN --org "{org.name}"')
         await _warn_if_unread(db, org)

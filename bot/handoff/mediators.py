@@ -13,6 +13,7 @@ from bot.store import Database
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
+ROLES = ("mediator", "operator")
 
 
 class MediatorError(ValueError):
@@ -34,6 +35,12 @@ class Mediator:
     name: str
     organisation_id: int
     organisation: str
+    role: str = "mediator"
+    """"mediator", or "operator": also sees every organisation's figures (/operateurs)."""
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
 
 
 def hash_password(password: str) -> str:
@@ -88,21 +95,29 @@ async def set_organisation(
 
 
 async def add_mediator(
-    db: Database, login: str, name: str, organisation_name: str, password: str
+    db: Database,
+    login: str,
+    name: str,
+    organisation_name: str,
+    password: str,
+    role: str | None = None,
 ) -> Mediator:
-    """Add a mediator, or change the name, organisation and password of an existing one."""
+    """Add a mediator, or change the name, organisation and password of an existing one;
+    `role` None keeps theirs (a new one is a mediator)."""
     login = login.strip().lower()
     if not login:
         raise MediatorError("a mediator needs a login (an e-mail address, for example)")
+    if role is not None and role not in ROLES:
+        raise MediatorError(f"the role is one of {', '.join(ROLES)}, not {role!r}")
     password_hash = hash_password(password)
     org = await set_organisation(db, organisation_name)
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO mediators (login, name, organisation_id, password_hash, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET name = excluded.name, "
-            "organisation_id = excluded.organisation_id, "
-            "password_hash = excluded.password_hash",
-            (login, name.strip() or login, org.id, password_hash, time.time()),
+            "INSERT INTO mediators (login, name, organisation_id, password_hash, created_at, "
+            "role) VALUES (?, ?, ?, ?, ?, COALESCE(?, 'mediator')) ON CONFLICT (login) "
+            "DO UPDATE SET name = excluded.name, organisation_id = excluded.organisation_id, "
+            "password_hash = excluded.password_hash, role = COALESCE(?, role)",
+            (login, name.strip() or login, org.id, password_hash, time.time(), role, role),
         )
         # A changed password or organisation signs the mediator out everywhere.
         await conn.execute(
@@ -133,7 +148,7 @@ async def remove_places(db: Database, organisation_name: str, places: tuple[str,
 
 
 _MEDIATOR = (
-    "SELECT m.id, m.login, m.name, m.organisation_id, o.name, m.password_hash "
+    "SELECT m.id, m.login, m.name, m.organisation_id, o.name, m.role, m.password_hash "
     "FROM mediators m JOIN organisations o ON o.id = m.organisation_id "
 )
 
@@ -141,17 +156,17 @@ _MEDIATOR = (
 async def find_mediator(conn: aiosqlite.Connection, login: str) -> tuple[Mediator, str] | None:
     """The mediator with this login and their password hash."""
     rows = await conn.execute_fetchall(_MEDIATOR + "WHERE m.login = ?", (login.strip().lower(),))
-    return (Mediator(*rows[0][:5]), rows[0][5]) if rows else None
+    return (Mediator(*rows[0][:6]), rows[0][6]) if rows else None
 
 
 async def get_mediator(conn: aiosqlite.Connection, mediator_id: int) -> Mediator | None:
     rows = await conn.execute_fetchall(_MEDIATOR + "WHERE m.id = ?", (mediator_id,))
-    return Mediator(*rows[0][:5]) if rows else None
+    return Mediator(*rows[0][:6]) if rows else None
 
 
 async def mediators(conn: aiosqlite.Connection) -> list[Mediator]:
     rows = await conn.execute_fetchall(_MEDIATOR + "ORDER BY o.name, m.login")
-    return [Mediator(*row[:5]) for row in rows]
+    return [Mediator(*row[:6]) for row in rows]
 
 
 async def organisation(conn: aiosqlite.Connection, org_id: int) -> Organisation:

@@ -22,6 +22,7 @@ from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
 from bot.reminders import store as reminder_store
 from bot.reminders.effects import reminder_effect
+from bot.stats import tickets as counters
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,9 @@ class Relay:
             )
         elif effect.kind == "said":
             if data["delivered"]:
+                await counters.first_answer(conn, ticket, now)
                 if ticket.status == "open":  # answering is taking it: the others see who
+                    await counters.count_ticket(conn, ticket, "claimed", now)
                     await conn.execute(
                         "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
                         (data["name"], ticket.id),
@@ -118,6 +121,8 @@ class Relay:
             )
         elif effect.kind == "closed":
             by = data.get("by") or "un médiateur"
+            asked = ticket.status in ("open", "claimed") and data.get("delivered", True)
+            await counters.closed(conn, ticket, now, asked)
             await tickets.set_status(conn, ticket.id, "closed", now)
             await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
             text = f"{ticket.code} : clos par {by}."
@@ -129,6 +134,8 @@ class Relay:
             await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
         elif effect.kind == "feedback":
             await tickets.set_helped(conn, ticket.code, data["helped"])
+            column = "helped_yes" if data["helped"] else "helped_no"
+            await counters.count_ticket(conn, ticket, column, now)
             said = "cela l'a aidée" if data["helped"] else "cela ne l'a pas aidée"
             await tickets.add_message(
                 conn, ticket.id, "relais", f"Avis de la personne : {said}.", now
@@ -155,6 +162,7 @@ class Relay:
             summary=summarise(self.flows, data, channel),
             now=now,
         )
+        await counters.opened(conn, ticket, now)
         log.info("ticket %s opened for %s (%s)", ticket.code, org.name, ticket.topic)
         if org.telegram_chat is not None:
             state = await window.state(conn, channel, user_id)

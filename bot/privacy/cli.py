@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 
 from bot.config import Settings
 from bot.privacy.retention import purge
@@ -24,9 +25,25 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(db_path: str, settings: Settings) -> int:
+    from bot.flows import load_flows
+    from bot.stats.days import day_of
+    from bot.stats.idle import forget_rare_phrases, sweep
+
+    flows = load_flows(list(settings.flows) or None)
     db = await open_database(db_path)
     try:
+        # Conversations about to go are counted as drop-offs first (the counters stay).
+        async with db.transaction() as conn:
+            now = time.time()
+            left = await sweep(conn, flows, settings.idle_after.total_seconds(), now)
+            cutoff = day_of(now - settings.retention.sessions_days * 86400)
+            rare = await forget_rare_phrases(conn, cutoff)
         done = await purge(db, settings.retention)
+        done = {
+            "idle conversations counted as left (statistics)": left,
+            "rare unmatched phrases deleted (statistics)": rare,
+            **done,
+        }
     finally:
         await db.close()
     r = settings.retention

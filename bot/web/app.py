@@ -1,5 +1,5 @@
-"""The Starlette application served by `relais serve`: health, the channels' webhooks and
-the mediators' web inbox."""
+"""The Starlette application served by `relais serve`: health, the channels' webhooks, the
+mediators' web inbox and the figures page."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_checks import BadUpdate, check_update
 from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
+from bot.outbox import health as outbox_health
 from bot.store.errors import DatabaseError
 from bot.web.bodies import read_body
+from bot.web.figures import figures_routes
 from bot.web.inbox import inbox_routes
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
-        rows = await relais.db.conn.execute_fetchall(
-            "SELECT COUNT(*), COALESCE(MAX(attempts), 0) FROM outbox"
-        )
-        checks["outbox"] = {"waiting": rows[0][0], "most_attempts": rows[0][1]}
+        checks["outbox"] = await outbox_health(relais.db.conn)
         checks["texts_shown_in_french"] = dict(missing_texts)
         checks["channels"] = [
             name
@@ -141,4 +140,5 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         routes.append(Route(TWILIO_PATH, twilio_webhook, methods=["POST"]))
         routes.append(Route(twilio.STATUS_PATH, twilio_status, methods=["POST"]))
     routes += inbox_routes(relais)
+    routes += figures_routes(relais)
     return Starlette(routes=routes)

@@ -41,8 +41,8 @@ PARIS = ZoneInfo("Europe/Paris")
 MAX_FORM = 32 * 1024
 """Bytes of a form: a 2,000-character reply in any script, percent-encoded, fits."""
 SESSION_COOKIE, LOGIN_COOKIE = "relais_session", "relais_login"
-NEXT_PAGE = re.compile(r"/mediateurs/demandes/[A-Za-z0-9-]{1,20}")
-"""Where the sign-in may send the mediator back to: a ticket page of this site only."""
+NEXT_PAGE = re.compile(r"/mediateurs/demandes/[A-Za-z0-9-]{1,20}|/operateurs")
+"""Where the sign-in may send the mediator back to: a ticket page or the figures page."""
 
 NOTICES = {
     "envoye": "Message enregistré : il part vers la personne.",
@@ -291,7 +291,7 @@ class Inbox:
         if old:
             await auth.end_session(self.db, old)
         token, _ = await auth.create_session(self.db, mediator, time.time())
-        then = form.get("suite", "")
+        then = form.get("suite", "") or ("/operateurs" if mediator.is_operator else PREFIX)
         response = RedirectResponse(then if NEXT_PAGE.fullmatch(then) else PREFIX, status_code=303)
         auth.set_cookie(
             response, SESSION_COOKIE, token, max_age=auth.SESSION_SECONDS, secure=self.secure

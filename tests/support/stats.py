@@ -1,0 +1,44 @@
+"""Residents for the statistics tests: Telegram messages through the real service, each
+delivered twice when asked (as a channel that retries), and the figures page's browser."""
+
+from __future__ import annotations
+
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from bot.conversations import Conversations
+from bot.engine import Text
+from tests.conftest import NOON
+from tests.support import browser
+
+SHOTS = Path(__file__).parents[2] / "build" / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+_sent = count()
+
+
+async def say(conversations: Conversations, user: str, text: str, at=NOON, *, twice=True):
+    """A Telegram message, delivered twice when `twice` (the channel retried it)."""
+    message_id = f"{user}:{next(_sent)}"
+    first = await conversations.handle("telegram", user, Text(text), external_id=message_id, now=at)
+    if twice:
+        again = await conversations.handle(
+            "telegram", user, Text(text), external_id=message_id, now=at
+        )
+        assert again.duplicate
+    return first
+
+
+def launch(playwright):
+    try:
+        return browser.launch(playwright)
+    except browser.ChromiumMissing as exc:
+        pytest.fail(str(exc))
+
+
+def fits_the_screen(page, what: str, shot: Path) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], (
+        f"the {what} scrolls sideways ({width[0]} px wide in a {width[1]} px window): see {shot}"
+    )
