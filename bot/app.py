@@ -15,6 +15,7 @@ from bot.flows import load_flows
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
 from bot.places import PlaceIndex
+from bot.places.reload import load_index
 from bot.reminders.deadlines import (
     DeadlineError,
     check_against_flows,
@@ -95,9 +96,9 @@ async def start(settings: Settings) -> Relais:
     )
     db = await open_database(settings.db)
     try:
-        places = await PlaceIndex.load(db)
+        places, version = await load_index(db)
         engine = build_engine(settings, places)
     except BaseException:
         await db.close()
         raise
-    return Relais(settings, db, Conversations(db, engine))
+    return Relais(settings, db, Conversations(db, engine, version))

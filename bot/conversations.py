@@ -13,6 +13,7 @@ Under load a batch holds many messages, so the database round trips are shared.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -27,6 +28,7 @@ from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue_many, replies_payload
+from bot.places.reload import PlacesWatch
 from bot.reminders.store import forget as forget_reminders
 from bot.stats.count import Tally
 from bot.store import Database
@@ -102,9 +104,13 @@ class _Outgoing:
 
 
 class Conversations:
-    def __init__(self, db: Database, engine: Engine) -> None:
+    def __init__(
+        self, db: Database, engine: Engine, places_version: tuple[int, float] | None = None
+    ) -> None:
         self.db = db
         self.engine = engine
+        self.places = PlacesWatch(places_version)
+        """Swaps in a new index of help places after an import (bot/places/reload.py)."""
         self.relay = Relay(engine.flows)
         self.idle_seconds = engine.idle_after.total_seconds()
         """After this long without a message, a conversation was left (for the statistics)."""
@@ -146,6 +152,9 @@ class Conversations:
 
     async def _work(self) -> None:
         while self._queue:
+            fresh = await self.places.newer(self.db)
+            if fresh is not None:
+                self.engine = dataclasses.replace(self.engine, places=fresh)
             batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
             try:
                 results = await self._process_retrying(batch)

@@ -25,6 +25,9 @@ MAX_MATCHED = 200
 
 def clean(text: str) -> str:
     """Drop invisible format characters (zero-width, bidi marks) and surrounding spaces."""
+    if text.isprintable():  # most of open data: no invisible character to drop
+        text = text if text.isascii() else unicodedata.normalize("NFC", text)
+        return " ".join(text.split())
     text = unicodedata.normalize("NFC", text)
     text = "".join(
         ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co") or ch == "\n"

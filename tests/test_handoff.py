@@ -103,8 +103,8 @@ async def world(api: FakeBotApi, tmp_path: Path):
 
 
 async def open_ticket_in_arabic(world: World) -> str:
-    """مرحبا → العربية → CAF → مساعدة (stuck) → CAF → 93200 → the first place → yes → own
-    words."""
+    """مرحبا → العربية → CAF → مساعدة (stuck) → CAF → a location at its door → the first place →
+    yes → own words."""
     first = await world.sms("مرحبا")
     assert "1. العربية" in first[0], "Arabic script: Arabic, Dari or Pashto, Arabic first"
     await world.sms("1")  # العربية
@@ -112,7 +112,7 @@ async def open_ticket_in_arabic(world: World) -> str:
     asked = "\n".join(await world.sms("مساعدة"))
     assert "يمكن لشخص أن يساعدك" in asked and "CAF" in asked, "a person, then which one"
     await world.sms("1")  # CAF again: which administration the help is about
-    places = await world.sms("93200")
+    places = await world.sms("48.9426, 2.3816")  # at the door of France services Saint-Denis
     assert "France services Saint-Denis" in "\n".join(places)
     consent = await world.sms("1")
     assert "France services Saint-Denis" in consent[-1]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
-from bot.places import cli
+from bot.places import cli, haversine_km
+from bot.places.communes import communes
 from tests.conftest import OPEN_DATA
 
 DATA = OPEN_DATA
@@ -67,27 +69,29 @@ def test_near_prints_cards(imported, capsys) -> None:
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith("93200 Saint-Denis\n")
-    assert "1. France services Test" in out
+    assert ". France services Test\n" in out and ". France services Typo\n" in out
     assert "Ouvert maintenant, jusqu'à 12:00" in out
+    assert "Service itinérant" in out  # Typo's itinerance: Oui
 
 
 def test_near_json_on_a_public_holiday(imported, capsys) -> None:
     code = relais(
-        "places", "near", "saint-denis", "--json", "--now", "2026-12-25T10:00+01:00", db=imported
+        "places", "near", "saint-denis 93", "--json", "--now", "2026-12-25T10:00+01:00", db=imported
     )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["where"]["label"] == "Saint-Denis (93200)"
-    first = out["places"][0]
-    assert first["name"] == "France services Test"
+    assert out["where"]["label"] == "Saint-Denis (93)"
+    first = next(p for p in out["places"] if p["name"] == "France services Test")
     assert first["opening"] == {
         "state": "closed",
         "opens": "2026-12-28T09:00:00+01:00",
         "holiday": True,
     }
-    assert 0 < first["distance_km"] < 1
-    assert out["places"][1]["opening"]["state"] == "unknown"
-    assert "raw_hours" in out["places"][1]
+    assert 0 < first["distance_km"] < 2
+    typo = next(p for p in out["places"] if p["name"] == "France services Typo")
+    assert typo["opening"]["state"] == "unknown"
+    assert "raw_hours" in typo
+    assert typo["mobile"] is True and typo["measured_from"] == "commune"
 
 
 def test_near_by_location_far_away_gives_the_fallback(imported, capsys) -> None:
@@ -100,7 +104,9 @@ def test_near_by_location_far_away_gives_the_fallback(imported, capsys) -> None:
 def test_near_not_understood_exits_1_with_an_example(imported, capsys) -> None:
     assert relais("places", "near", "Atlantide", db=imported) == 1
     err = capsys.readouterr().err
-    assert "Atlantide" in err and "relais places near 93200" in err
+    assert "no commune is called 'atlantide'" in err and "relais places near 93200" in err
+    assert relais("places", "near", "saint denis", db=imported) == 1
+    assert "which one? Saint-Denis (974), Saint-Denis (93)" in capsys.readouterr().err
     assert relais("places", "near", "93200", "--now", "demain", db=imported) == 1
     assert "--now must be an ISO-8601 time" in capsys.readouterr().err
 
@@ -117,7 +123,36 @@ def test_near_with_empty_database_gives_the_fallback(db_path, capsys) -> None:
 def test_near_on_real_data(db_path, capsys) -> None:
     for name in ("ile-de-france-2022.json", "provence-alpes-cote-d-azur-2023.json"):
         assert relais("places", "import", str(DATA / name), db=db_path) == 0
-    for query in ("Paris 10", "Marseille 1er", "St-Denis"):
+    for query in ("Paris 10", "Marseille 1er", "St-Denis 93"):
         assert relais("places", "near", query, "--now", "2026-11-12T10:00", db=db_path) == 0
     out = capsys.readouterr().out
-    assert "Paris 10e (75010)" in out and "Marseille 1er (13001)" in out
+    assert "75010 Paris 10e" in out and "13001 Marseille 1er" in out
+
+
+def test_every_postal_code_resolves_within_its_commune(db_path, capsys) -> None:
+    """500 postal codes of the gazetteer drawn at random (seeded): `near CODE --json` gives
+    the position of one of the code's own communes, and names it, with no place imported."""
+    codes = random.Random(16).sample(communes().postal_codes, 500)
+    for code in codes:
+        assert relais("places", "near", code, "--json", db=db_path) == 0
+        where = json.loads(capsys.readouterr().out)["where"]
+        own = [c for c in communes().by_postal_code(code) if c.kind != "V"]
+        nearest = min(own, key=lambda c: haversine_km(where["lat"], where["lon"], c.lat, c.lon))
+        assert haversine_km(where["lat"], where["lon"], nearest.lat, nearest.lon) < 0.01, code
+        assert where["postal_code"] == code and nearest.name.split(" ")[0] in where["label"]
+        assert where.get("approximate", False) == (len({c.name for c in own if c.kind != "D"}) > 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("99999", "the postal code 99999 does not exist"),
+        ("93", "93 is a département number, not a postal code"),
+        ("75008 CEDEX", "75008 is not the postal code of a commune"),
+        ("47.0, -5.5", "is not on French land"),
+    ],
+)
+def test_near_bad_input_says_what_was_understood(db_path, capsys, query, said) -> None:
+    assert relais("places", "near", query, db=db_path) == 1
+    err = capsys.readouterr().err
+    assert said in err and "relais places near 93200" in err

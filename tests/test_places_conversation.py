@@ -81,22 +81,25 @@ def test_telegram_shared_location_gives_cards_with_map_pins(places_db: Path) -> 
     assert "3949" in "\n".join(r["text"] for r in out[1]["replies"])
 
 
-def test_commune_name_with_saint_abbreviated(places_db: Path) -> None:
+def test_a_name_of_several_communes_gets_a_choice_with_the_departement(places_db: Path) -> None:
     out = converse(
         places_db,
         "sms",
-        [{"text": "aide"}, {"text": "1"}, {"text": "St-Denis"}],
+        [{"text": "aide"}, {"text": "1"}, {"text": "St-Denis"}, {"text": "2"}],
         "sms-2",
         TUESDAY_10,
     )
-    assert "Saint-Denis" in out[2]["replies"][0]["text"]
+    asked = out[2]["replies"][-1]["text"]
+    assert asked.startswith("Plusieurs communes portent ce nom. Laquelle ?")
+    assert "1. Saint-Denis (974)\n2. Saint-Denis (93)" in asked
+    assert "Voici des lieux d'aide près de Saint-Denis (93)" in out[3]["replies"][0]["text"]
 
 
 def test_two_misses_give_the_national_options(places_db: Path) -> None:
     out = converse(
         places_db,
         "sms",
-        [{"text": "aide"}, {"text": "CAF"}, {"text": "la lune"}, {"text": "nulle part"}],
+        [{"text": "aide"}, {"text": "CAF"}, {"text": "xqzt"}, {"text": "nulle part"}],
         "sms-3",
         TUESDAY_10,
     )

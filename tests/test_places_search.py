@@ -53,15 +53,15 @@ def test_haversine() -> None:
     [
         ("93200", "93200 Saint-Denis", "93200"),
         ("93 200", "93200 Saint-Denis", "93200"),
-        ("saint denis", "Saint-Denis (93200)", ""),
-        ("St-Denis", "Saint-Denis (93200)", ""),
-        ("SAINT-DENIS", "Saint-Denis (93200)", ""),
-        ("Paris 10", "Paris 10e (75010)", "75010"),
-        ("paris 10e", "Paris 10e (75010)", "75010"),
-        ("Marseille 1er", "Marseille 1er (13001)", "13001"),
-        ("Lyon 3", "Lyon 3e (69003)", "69003"),
-        ("le blanc-mesnil", "Le Blanc-Mesnil (93150)", ""),
-        ("blanc mesnil", "Le Blanc-Mesnil (93150)", ""),
+        ("saint denis 93", "Saint-Denis (93)", "93200"),
+        ("St-Denis (974)", "Saint-Denis (974)", "97400"),
+        ("Paris 10", "75010 Paris 10e", "75010"),
+        ("paris 10e", "75010 Paris 10e", "75010"),
+        ("Marseille 1er", "13001 Marseille 1er", "13001"),
+        ("Lyon 3", "69003 Lyon 3e", "69003"),
+        ("le blanc-mesnil", "Le Blanc-Mesnil (93150)", "93150"),
+        ("blanc mesnil", "Le Blanc-Mesnil (93150)", "93150"),
+        ("16000", "16000 Angoulême", "16000"),
     ],
 )
 def test_resolve(index, query, label, postal_code) -> None:
@@ -71,14 +71,19 @@ def test_resolve(index, query, label, postal_code) -> None:
 
 
 def test_resolve_details(index) -> None:
-    saint_denis = index.resolve("saint denis")
-    assert saint_denis.others == ("Saint-Denis (974)",)
+    saint_denis = index.resolve("93200")
     assert haversine_km(saint_denis.lat, saint_denis.lon, 48.936, 2.357) < 2
-    assert index.resolve("Lyon 3").approximate  # no place carries 69003: nearest code in 69
-    unknown_code = index.resolve("93201")
-    assert unknown_code.approximate and unknown_code.postal_code == "93201"
+    assert not index.resolve("Lyon 3").approximate  # its own arrondissement, no place needed
+    assert index.resolve("saint denis") is None  # 93 or 974: the bot asks which
+    assert index.resolve("93201") is None  # no such postal code: never a made-up position
     shared = index.resolve("48.9356, 2.3539")
-    assert (shared.kind, shared.lat, shared.lon) == ("location", 48.9356, 2.3539)
+    assert (shared.kind, shared.lat, shared.lon, shared.precise) == (
+        "location",
+        48.9356,
+        2.3539,
+        True,
+    )
+    assert shared.label == "Saint-Denis (93)"  # the commune nearest the shared location
     assert index.at(48.9356, 2.3539) == shared
     assert index.resolve("nulle part") is None
     assert index.resolve("") is None
@@ -87,12 +92,12 @@ def test_resolve_details(index) -> None:
 def test_nearest_for_a_caf_problem_in_saint_denis(index) -> None:
     ranked = index.nearest(index.resolve("93200"), "caf", "fr", THURSDAY_10)
     assert len(ranked) == 3
-    assert ranked[0].place.name == "France services Saint-Denis"
     assert all(FRANCE_SERVICES in r.place.programmes for r in ranked)
-    assert all(r.distance_km <= 30 for r in ranked)
+    assert all(r.distance_km <= 3 for r in ranked)  # from Saint-Denis itself
     assert [r.score for r in ranked] == sorted(r.score for r in ranked)
-    assert ranked[0].opening.status is Status.OPEN
-    assert ranked[0].opening.until == datetime(2026, 11, 12, 12, 0, tzinfo=PARIS)
+    saint_denis = next(r for r in ranked if r.place.name == "France services Saint-Denis")
+    assert saint_denis.opening.status is Status.OPEN
+    assert saint_denis.opening.until == datetime(2026, 11, 12, 12, 0, tzinfo=PARIS)
     names = [r.place.name for r in ranked]
     assert len(set(names)) == 3
 
@@ -173,14 +178,19 @@ def test_naive_times_are_paris_time() -> None:
     assert Schedule.parse("lundi matin") is None
 
 
+def _saint_denis_fs(index) -> Ranked:
+    found = index.nearest(index.resolve("93200"), "caf", "fr", THURSDAY_10)
+    return next(r for r in found if r.place.name == "France services Saint-Denis")
+
+
 def test_full_card(index) -> None:
-    ranked = index.nearest(index.resolve("93200"), "caf", "fr", THURSDAY_10)[0]
+    ranked = _saint_denis_fs(index)
     text = card(ranked, "fr", THURSDAY_10)
     assert text.splitlines() == [
         "France services Saint-Denis",
         "1 Square de l'Ile de France, 93200 Saint-Denis",
         "Centre commercial",
-        "à 1,9 km",
+        "à 2,1 km",
         "Tél. 01 55 83 01 94",
         "Aujourd'hui : 09:30-12:00 et 14:30-17:00",
         "Ouvert maintenant, jusqu'à 12:00",
@@ -210,10 +220,14 @@ def test_every_sms_card_fits_in_two_segments(index, lang) -> None:
 
 
 def test_distances_in_the_residents_language(index) -> None:
-    ranked = index.nearest(index.resolve("93200"), "caf", "en", THURSDAY_10)[0]
-    assert "1.9 km" in card(ranked, "en", THURSDAY_10)
-    near = Ranked(ranked.place, 0.347, ranked.opening, 1.0)
+    ranked = _saint_denis_fs(index)
+    assert "2.1 km" in card(ranked, "en", THURSDAY_10)
+    near = Ranked(ranked.place, 0.347, ranked.opening, 1.0, "location")
     assert "à 350 m" in card(near, "fr", THURSDAY_10)
+    from_centre = Ranked(ranked.place, 0.347, ranked.opening, 1.0, "commune")
+    assert "à moins de 1 km" in card(from_centre, "fr", THURSDAY_10)
+    shared_code = Ranked(ranked.place, 4.2, ranked.opening, 1.0, "approximate")
+    assert "à environ 4 km" in card(shared_code, "fr", THURSDAY_10)
 
 
 def test_query_speed(index) -> None:
@@ -254,7 +268,7 @@ async def test_empty_database_gives_an_empty_index(db_path) -> None:
     finally:
         await db.close()
     assert len(index) == 0
-    assert index.resolve("93200") is None
+    assert index.resolve("93200").label == "93200 Saint-Denis"  # the gazetteer is built in
     assert index.nearest(index.at(48.93, 2.35), "caf", "fr", THURSDAY_10) == []
 
 

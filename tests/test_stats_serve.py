@@ -87,7 +87,7 @@ class Webhooks:
 
 def hand_off(hooks: Webhooks, sender: str) -> str:
     """Language, the procedure, "no account" (to a person), where, the place, yes, words."""
-    for body in ("bonjour", "1", "1", "non", "93200"):
+    for body in ("bonjour", "1", "1", "non", "48.9426, 2.3816"):  # at the France Services door
         hooks.post(sender, body)
     consent = hooks.post(sender, "1")
     assert "Saint-Denis" in consent[-1], consent

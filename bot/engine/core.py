@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine import helping, language, privacy_notice, reminders, texts
+from bot.engine import helping, language, locating, privacy_notice, reminders, texts
 from bot.engine.commands import Command, find_command, vital
 from bot.engine.events import (
     Button,
@@ -23,7 +23,7 @@ from bot.engine.events import (
     button_token,
 )
 from bot.engine.matching import match_choice
-from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
+from bot.engine.outcome import Effect, Outcome, Reply
 from bot.engine.routing import known, route
 from bot.engine.session import Session
 from bot.engine.trail import ANSWERED, HELP, MISSED, REACHED, Mark
@@ -43,7 +43,7 @@ from bot.flows import (
 )
 from bot.i18n import Catalogs, Translator
 from bot.languages import SOURCE_LANGUAGE
-from bot.places import PlaceIndex, card, fallback_text, venue
+from bot.places import PlaceIndex, fallback_text
 from bot.places.cards import PHONE_LINES
 from bot.privacy.masking import mask
 from bot.reminders.deadlines import Deadlines
@@ -51,7 +51,7 @@ from bot.text import clean
 
 ERASE_KEY = "!erase"
 LANGUAGE_KEY = language.LANGUAGE_KEY
-PLACE_KEY = "!place"
+PLACE_KEY = locating.PLACE_KEY
 CONSENT_KEY = "!consent"
 NOTE_KEY = "!note"
 LEAVE_KEY = "!leave"
@@ -250,7 +250,7 @@ class _Turn:
         """Back to the main menu; a first message naming a menu choice goes straight there."""
         s = self.s
         s.back, s.path, s.vars, s.misses, s.pending = [], [], {}, 0, None
-        s.offered, s.place = [], []
+        s.offered, s.place, s.where, s.communes, s.home = [], [], [], [], False
         main = self.flows.flows[self.flows.main]
         menu = main.nodes[main.start]
         if text and isinstance(menu, Question):
@@ -394,59 +394,10 @@ class _Turn:
         self.enter(self.s.flow, node.next)
 
     def answer_places(self, node: Places, event: Event) -> None:
-        index = self.engine.places
-        if isinstance(event, Text):
-            where = index.resolve(event.text)
-        elif isinstance(event, Location):
-            where = index.at(event.lat, event.lon)
-        else:
-            self.say(texts.NOT_TEXT if isinstance(event, Media) else texts.STALE_BUTTON)
-            self.ask(node)
-            return
-        if where is None:
-            self.s.misses += 1
-            if self.s.misses < 2:
-                self.mark(MISSED, node.id)
-                self.say(texts.PLACE_NOT_FOUND)
-                self.ask(node)
-                return
-            self.add(fallback_text(self.topic(), self.tr))
-        self.mark(ANSWERED, node.id)
-        self.s.remember(self.s.flow, node.id, where.postal_code or where.label if where else "")
-        self.s.push_back(self.s.flow, node.id)
-        self.s.place = []
-        if where is not None and self.show_places(where):
-            return
-        self.enter(self.s.flow, node.next)
-
-    def show_places(self, where) -> bool:
-        """The nearest places as cards, then the question which one; False when none."""
-        ranked = self.engine.places.nearest(where, self.topic(), self.lang, self.now)
-        if not ranked:
-            self.add(fallback_text(self.topic(), self.tr))
-            return False
-        self.add(self.tr.text(texts.PLACES_NEAR).format(place=where.label))
-        for found in ranked:
-            self.show_place(found)
-        self.s.offered = [
-            [found.place.key, found.place.name, round(found.distance_km, 2)] for found in ranked
-        ]
-        self.s.pending = "place"
-        self.ask_place()
-        return True
-
-    def show_place(self, found) -> None:
-        compact = card(found, self.lang, self.now, translator=self.tr, compact=True)
-        view = PlaceView(compact, **venue(found))
-        self.add(card(found, self.lang, self.now, translator=self.tr), place=view)
+        locating.answer(self, node, event)
 
     def show_picked_place(self) -> None:
-        if not self.s.place or self.engine.places is None:
-            return
-        key, _, distance = self.s.place
-        found = self.engine.places.ranked(key, distance, self.now)
-        if found is not None:
-            self.show_place(found)
+        locating.show_picked_place(self)
 
     def miss(self, node: Question | Input, event: Event, retry: str | None = None) -> None:
         self.s.misses += 1
@@ -544,6 +495,9 @@ class _Turn:
         if pending in ("place", "consent", "note", "leave", "feedback"):
             getattr(self, f"answer_{pending}")(event)
             return
+        if pending in locating.PENDING:
+            locating.answer_commune(self, pending, event)
+            return
         if pending.startswith("first-language"):
             language.answer_first(self, event, again=pending.endswith(language.AGAIN))
             return
@@ -577,6 +531,9 @@ class _Turn:
 
     def ask_pending(self, pending: str) -> None:
         """Ask again the system question awaiting an answer."""
+        if pending in locating.PENDING:
+            locating.ask_commune(self, pending)
+            return
         if pending.startswith("remind"):
             reminders.ask(self, pending)
             return
@@ -612,31 +569,10 @@ class _Turn:
         self.say(texts.CONTINUE)
 
     def ask_place(self) -> None:
-        names = tuple(name for _, name, _ in self.s.offered)
-        self.add(
-            self.tr.text(texts.PLACE_PICK), (*names, self.tr.text(texts.PLACE_NONE)), key=PLACE_KEY
-        )
+        locating.ask_place(self)
 
     def answer_place(self, event: Event) -> None:
-        s = self.s
-        options = [[name] for _, name, _ in s.offered]
-        options.append([self.tr.text(texts.PLACE_NONE), texts.PLACE_NONE])
-        picked = self.pick(event, PLACE_KEY, options)
-        if picked is None:
-            where = None  # another postal code, town or shared location: search again
-            if isinstance(event, Text):
-                where = self.engine.places.resolve(event.text)
-            elif isinstance(event, Location):
-                where = self.engine.places.at(event.lat, event.lon)
-            if where is not None and self.show_places(where):
-                return
-            s.pending = "place"
-            self.say(texts.NOT_UNDERSTOOD)
-            self.ask_place()
-            return
-        s.place = s.offered[picked] if picked < len(s.offered) else []
-        node = self.current()
-        self.enter(s.flow, node.next if isinstance(node, Places) else s.node)
+        locating.answer_place(self, event)
 
     def ask_consent(self) -> None:
         question, choices = helping.consent_question(

@@ -26,13 +26,20 @@ class Session:
     misses: int = 0
     pending: str | None = None
     """A system question awaiting its answer: "erase", "language", "first-language", "place",
-    "consent", "note", "leave" or "feedback" ("-again" when it was asked a second time)."""
+    "commune", "spelling", "consent", "note", "leave" or "feedback" ("-again" when it was
+    asked a second time)."""
     languages: list[str] = field(default_factory=list)
     """The languages the pending language question offers, in the order shown (empty: all)."""
     offered: list[list] = field(default_factory=list)
     """The help places last offered to pick from: [place key, name, distance in km]."""
     place: list = field(default_factory=list)
-    """The help place picked: [place key, name, distance in km]."""
+    """The help place picked: [place key, name, distance in km, how it was measured]."""
+    where: list = field(default_factory=list)
+    """Where the places were looked for: [lat, lon, label, approximate, precise]."""
+    communes: list[list] = field(default_factory=list)
+    """Communes offered to choose from (homonyms, close spellings): [label, lat, lon, code]."""
+    home: bool = False
+    """The person said they cannot travel: mobile and remote help come first."""
     ticket: str = ""
     """The code of the open ticket: while set, what the resident writes goes to a mediator."""
     relayed: bool = False

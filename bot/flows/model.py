@@ -69,6 +69,9 @@ class Places(NodeBase):
 
     text: str
     next: str | None
+    need: str | None = None
+    """Help beyond a procedure the places must offer (`apprendre`, `internet`, `materiel`,
+    `langue`); None: the places fit the topic."""
 
 
 @dataclass(frozen=True)

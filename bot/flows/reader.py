@@ -246,7 +246,7 @@ def _build_node(raw: dict) -> Node:
             **common, text=raw["text"], url=raw["url"], label=raw["label"], next=raw.get("next")
         )
     if kind is Places:
-        return Places(**common, text=raw["text"], next=raw.get("next"))
+        return Places(**common, text=raw["text"], next=raw.get("next"), need=raw.get("need"))
     if kind is Jump:
         return Jump(**common, flow=raw["flow"], node=raw.get("node"))
     if kind is Router:

@@ -9,16 +9,17 @@ until it fits.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.units import format_unit
 
 from bot.channels.segments import sms_cost
 from bot.i18n import N_, Translator
 from bot.places.hours import Opening, Schedule, Status, local
+from bot.places.model import REFERRAL, RESIDENTS, Place
 from bot.places.search import Ranked
 
 SMS_SEGMENTS = 2
@@ -67,6 +68,20 @@ def distance_text(km: float, lang: str) -> str:
     else:
         text = format_unit(km, "length-kilometer", "short", "#,##0.#", locale=locale(lang))
     return text.translate(_GSM_FRIENDLY)  # CLDR's no-break spaces would cost a French SMS
+
+
+def how_far(ranked: Ranked, lang: str, t: Translator) -> str:
+    """`à 350 m` only from a shared location; from a commune's centre, never under 1 km;
+    from one commune of several (a shared postal code), `à environ 4 km`."""
+    km = ranked.distance_km
+    if ranked.near == "location":
+        return t.text(N_("à {distance}")).format(distance=distance_text(km, lang))
+    if ranked.near == "approximate":
+        rounded = distance_text(max(1.0, float(round(km))), lang)
+        return t.text(N_("à environ {distance}")).format(distance=rounded)
+    if km < 1:
+        return t.text(N_("à moins de {distance}")).format(distance=distance_text(1.0, lang))
+    return t.text(N_("à {distance}")).format(distance=distance_text(km, lang))
 
 
 def time_text(moment: datetime, lang: str) -> str:
@@ -124,7 +139,8 @@ def card(
     t = translator or Translator(lang)
     place = ranked.place
     address = ", ".join(part for part in (place.address, place.commune_line) if part)
-    distance = t.text(N_("à {distance}")).format(distance=distance_text(ranked.distance_km, lang))
+    distance = how_far(ranked, lang, t)
+    note = notes(place, now, lang, t)
     state = opening_text(ranked.opening, now, place.raw_hours, t)
     booking = (
         t.text(N_("Rendez-vous : {url}")).format(url=place.booking_url) if place.booking_url else ""
@@ -136,29 +152,59 @@ def card(
             address,
             place.address_more,
             distance,
+            note,
             phone,
             today_text(place.opening_hours, now, t),
             state,
             booking,
         ]
         return "\n".join(line for line in lines if line)
-    return _fit(place.name, address, distance, place.phone, state, booking)
+    return _fit(place.name, address, distance, place.phone, state, booking, note)
 
 
-def _fit(name: str, address: str, distance: str, phone: str, state: str, booking: str) -> str:
+REFERRAL_NOTE = N_("Sur orientation d'un travailleur social (fiche de prescription)")
+RESIDENTS_NOTE = N_("Peut-être réservé à ses résidents : appelez avant")
+MOBILE_NOTE = N_("Service itinérant : appelez pour savoir où il passe")
+OLD_DATA_NOTE = N_("Infos de {date} : appelez avant d'y aller")
+OLD_DATA_DAYS = 365
+OLDEST_REAL_DATE = "2015-01-01"
+
+
+def notes(place: Place, now: datetime, lang: str, t: Translator) -> str:
+    """What to know before going: who may come, a mobile service, data over a year old."""
+    lines = []
+    if place.access == REFERRAL:
+        lines.append(t.text(REFERRAL_NOTE))
+    elif place.access == RESIDENTS:
+        lines.append(t.text(RESIDENTS_NOTE))
+    if place.mobile:
+        lines.append(t.text(MOBILE_NOTE))
+    if place.updated > OLDEST_REAL_DATE:  # 1970-01-01 and the like are placeholders
+        updated = date.fromisoformat(place.updated)
+        if (now.date() - updated).days > OLD_DATA_DAYS:
+            when = format_date(updated, "MMMM y", locale=locale(lang))
+            lines.append(t.text(OLD_DATA_NOTE).format(date=when))
+    return "\n".join(lines)
+
+
+def _fit(
+    name: str, address: str, distance: str, phone: str, state: str, booking: str, note: str = ""
+) -> str:
     """The SMS card, shortened step by step until it costs at most two segments."""
     name, address = name.translate(_GSM_FRIENDLY), address.translate(_GSM_FRIENDLY)
-    state = state.translate(_GSM_FRIENDLY)
+    state, note = state.translate(_GSM_FRIENDLY), note.translate(_GSM_FRIENDLY)
+    first = note.split("\n")[0]
     attempts = [
-        (name, address, distance, phone, state, booking),
-        (name, address, distance, phone, state, ""),
-        (name[:50], address[:50], distance, phone, state[:60], ""),
-        (name[:40], address[:40], "", phone, state[:40], ""),
+        (name, address, distance, phone, state, booking, note),
+        (name, address, distance, phone, state, "", note),
+        (name, address, distance, phone, state, "", first),
+        (name[:50], address[:50], distance, phone, state[:60], "", first[:60]),
+        (name[:40], address[:40], "", phone, state[:40], "", first[:40]),
     ]
     for parts in attempts:
-        name_, address_, distance_, phone_, state_, booking_ = parts
+        name_, address_, distance_, phone_, state_, booking_, note_ = parts
         where = " - ".join(p for p in (distance_, phone_) if p)
-        text = "\n".join(p for p in (name_, address_, where, state_, booking_) if p)
+        text = "\n".join(p for p in (name_, address_, where, note_, state_, booking_) if p)
         if sms_cost(text).segments <= SMS_SEGMENTS:
             return text
     cut = text

@@ -1,4 +1,4 @@
-"""`relais places import` and `relais places near`: what operators run, and how they check."""
+"""`relais places import`, `near` and `gazetteer build`: what operators run, and how they check."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import asyncio
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
 from bot.places.cards import card, fallback_text
+from bot.places.gazetteer_build import OUTPUT, GazetteerSourceError, build
 from bot.places.geo import Where
 from bot.places.hours import local
 from bot.places.importer import default_source, import_source
+from bot.places.ranking import NEEDS
 from bot.places.readers import FORMATS, PlacesSourceError
 from bot.places.search import TOPICS, PlaceIndex, Ranked
 from bot.store import open_database
@@ -32,7 +35,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument("--report", metavar="FILE", help="skipped rows: .csv, else JSON lines")
     near = actions.add_parser("near", help="the best places near a postal code or a commune")
     near.add_argument("query", metavar="QUERY", help=EXAMPLES)
-    near.add_argument("--need", choices=TOPICS, help="the procedure the resident is stuck in")
+    near.add_argument(
+        "--need",
+        choices=(*TOPICS, *NEEDS),
+        help="the procedure the resident is stuck in, or apprendre (learn the smartphone or "
+        "computer), internet (free access, a computer to use), materiel (low-cost equipment), "
+        "langue (help in their language)",
+    )
+    near.add_argument(
+        "--cannot-travel", action="store_true", help="the person cannot go far: mobile services"
+    )
     near.add_argument("--lang", metavar="CODE", default="fr")
     near.add_argument("--now", metavar="ISO-8601", help="time of the question (default: now)")
     near.add_argument("--json", action="store_true", help="ranked places as JSON")
@@ -40,9 +52,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument(
             "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
         )
+    gazetteer = actions.add_parser("gazetteer", help="the communes file shipped in the package")
+    steps = gazetteer.add_subparsers(dest="gazetteer_command", required=True, metavar="STEP")
+    build_step = steps.add_parser("build", help="rebuild it from communes-france-2024.csv")
+    build_step.add_argument("source", metavar="SOURCE", help="the communes CSV (docs/places.md)")
+    build_step.add_argument("--output", metavar="FILE", help=f"default: {OUTPUT}")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.places_command == "gazetteer":
+        return build_gazetteer(args)
     try:
         return asyncio.run(_run(args, getattr(args, "db", None) or settings.db))
     except PlacesSourceError as exc:
@@ -76,21 +95,48 @@ def _time(raw: str | None) -> datetime | None:
         return None
 
 
+def build_gazetteer(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else OUTPUT
+    try:
+        count, codes, size = build(Path(args.source), output)
+    except GazetteerSourceError as exc:
+        print(f"relais: {exc}", file=sys.stderr)
+        return 1
+    print(f"{output}: {count} communes, {codes} postal codes, {size / 1024:.0f} KB")
+    return 0
+
+
+UNDERSTOOD = {
+    "empty": "the query is empty",
+    "departement": "{x} is a département number, not a postal code",
+    "cedex": "{x} is not the postal code of a commune (a CEDEX or special code?)",
+    "unknown_code": "the postal code {x} does not exist",
+    "at_sea": "{x} is not on French land",
+    "unknown": "no commune is called {x!r}",
+}
+
+
 def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
     translator = Translator(args.lang) if args.lang == "fr" else Catalogs().get(args.lang)
+    located = index.locate(args.query)
+    where = located.where
+    if where is None:
+        if located.options:
+            names = ", ".join(c.label(departement=True) for c in located.options)
+            print(f"relais: which one? {names}", file=sys.stderr)
+        else:
+            said = UNDERSTOOD[located.kind].format(x=located.understood or args.query)
+            print(
+                f"relais: {said}; give {EXAMPLES}, e.g. relais places near 93200",
+                file=sys.stderr,
+            )
+        return 1
     if not len(index):
         print("relais: no places imported yet (run: relais places import)", file=sys.stderr)
-        _show(args, None, [], fallback_text(args.need, translator), now)
+        _show(args, where, [], fallback_text(args.need, translator), now)
         return 0
-    where = index.resolve(args.query)
-    if where is None:
-        print(
-            f"relais: I do not know where {args.query!r} is; give {EXAMPLES}, "
-            "e.g. relais places near 93200",
-            file=sys.stderr,
-        )
-        return 1
-    ranked = index.nearest(where, args.need, args.lang, now)
+    travel = not args.cannot_travel
+    ranked = index.nearest(where, args.need, args.lang, now, travel=travel)
     if not ranked:
         _show(args, where, [], fallback_text(args.need, translator), now)
         return 0
@@ -99,7 +145,7 @@ def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
         return 0
     print(f"{where.label}{' (approximate)' if where.approximate else ''}")
     if where.others:
-        print(f"(also: {', '.join(where.others)})")
+        print(f"(distances from {where.label}; the code also covers {', '.join(where.others)})")
     for number, item in enumerate(ranked, start=1):
         print(f"\n{number}. " + card(item, args.lang, now, translator=translator))
         print(f"key: {item.place.key}")

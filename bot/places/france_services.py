@@ -8,6 +8,7 @@ same hours grouped: `Mo-Th 09:00-12:00,13:30-17:00; Fr 09:00-12:00,13:30-16:00`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import pairwise
 
 from bot.places import model, values
@@ -88,14 +89,27 @@ def _days(indexes: list[int]) -> str:
     return ",".join(parts)
 
 
+@lru_cache(maxsize=4096)
+def _day(raw: str) -> tuple[Interval, ...]:
+    """`day_intervals`, once per distinct text: a national list repeats the same few hours."""
+    return tuple(day_intervals(raw))
+
+
 def week_to_osm(week: dict[str, str]) -> str:
     """The weekday columns as one `opening_hours` expression; "" when no day has hours.
 
     Raises UnreadableHours when one day cannot be read: half a week would mislead.
     """
+    return _week(tuple(week.get(column) or "" for column, _, _ in DAYS))
+
+
+@lru_cache(maxsize=4096)
+def _week(days: tuple[str, ...]) -> str:
+    """`week_to_osm` once per distinct week: many places keep the same hours."""
+    week = {column: text for (column, _, _), text in zip(DAYS, days, strict=True)}
     by_hours: dict[tuple[Interval, ...], list[int]] = {}
     for index, (column, _, _) in enumerate(DAYS):
-        intervals = tuple(day_intervals(week.get(column) or ""))
+        intervals = _day(week.get(column) or "")
         if intervals:
             by_hours.setdefault(intervals, []).append(index)
     rules = sorted(by_hours.items(), key=lambda item: item[1][0])

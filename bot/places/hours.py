@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from opening_hours import OpeningHours, State, validate
@@ -62,6 +63,7 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(PARIS)
 
 
+@lru_cache(maxsize=4096)
 def readable(expression: str) -> bool:
     """Whether `expression` is valid OpenStreetMap `opening_hours` syntax."""
     return bool(expression.strip()) and validate(expression)

@@ -144,8 +144,9 @@ async def _download(url: str, transport: httpx.AsyncBaseTransport | None) -> byt
         raise PlacesSourceError(f"cannot download {url}: {exc}") from None
 
 
-def convert(table: Table, key: str, report: ImportReport) -> list[Place]:
-    """Valid places of the table; every other row goes into the report with its reason."""
+def convert(table: Table, key: str, report: ImportReport) -> list[tuple[Place, tuple]]:
+    """Valid places of the table with their rows; every other row goes into the report with
+    its reason."""
     to_place = france_services.to_place if table.format == "france-services" else standard.to_place
     places: dict[str, Place] = {}
     for number, row in enumerate(table.rows, start=1):
@@ -155,7 +156,8 @@ def convert(table: Table, key: str, report: ImportReport) -> list[Place]:
             continue
         try:
             place, warning = to_place(key, row)
-            _storable(place)
+            stored = place.row()
+            _storable(stored)
         except BadValue as exc:
             _problem(report, number, _row_id(row), "skipped", str(exc))
             continue
@@ -169,7 +171,7 @@ def convert(table: Table, key: str, report: ImportReport) -> list[Place]:
             continue
         if warning:
             _problem(report, number, place.source_id, "kept", warning)
-        places[place.source_id] = place
+        places[place.source_id] = (place, stored)
     return list(places.values())
 
 
@@ -177,14 +179,12 @@ def _row_id(row: dict) -> str:
     return str(row.get("id_fs") or row.get("id") or "")[:100]
 
 
-def _storable(place: Place) -> None:
+def _storable(row: tuple) -> None:
     """Text SQLite can store: no lone surrogate (JSON lets "\\ud800" through)."""
-    for value in place.row():
-        if isinstance(value, str):
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                raise BadValue("invalid characters in a text") from None
+    try:
+        "".join(value for value in row if type(value) is str).encode()
+    except UnicodeEncodeError:
+        raise BadValue("invalid characters in a text") from None
 
 
 def _problem(report: ImportReport, row: int, row_id: str, action: str, reason: str) -> None:
@@ -198,7 +198,9 @@ _UPSERT = (
 )
 
 
-async def store(db: Database, key: str, places: list[Place], report: ImportReport) -> None:
+async def store(
+    db: Database, key: str, places: list[tuple[Place, tuple]], report: ImportReport
+) -> None:
     now = time.time()
     async with db.transaction() as conn:
         async with conn.execute(
@@ -206,8 +208,8 @@ async def store(db: Database, key: str, places: list[Place], report: ImportRepor
         ) as cursor:
             known = dict(await cursor.fetchall())
         writes = []
-        for place in places:
-            digest = place.fingerprint()
+        for place, row in places:
+            digest = place.fingerprint(row)
             before = known.pop(place.source_id, None)
             if before == digest:
                 report.unchanged += 1
@@ -216,7 +218,7 @@ async def store(db: Database, key: str, places: list[Place], report: ImportRepor
                 report.imported += 1
             else:
                 report.updated += 1
-            writes.append((*place.row(), digest, now))
+            writes.append((*row, digest, now))
         await conn.executemany(_UPSERT, writes)
         await conn.executemany(
             "DELETE FROM places WHERE source = ? AND source_id = ?", [(key, i) for i in known]

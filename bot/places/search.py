@@ -4,12 +4,14 @@
 is picked up by building a new index). Places sit in cells of a latitude/longitude grid,
 so a query only looks at the few cells its radius touches.
 
-Ranking: each place gets an effective distance `(km + 1) / weight`. The weight starts at 1
-and grows when the place offers what the need requires (up to +2: for a CAF problem, a
-France Services is worth going three times as far as a place that only teaches computers),
-is free (+0.2), speaks the resident's language when it is not French (+0.5), and is open
-now (+0.3) or opens within 12 hours (+0.15). The 1 km added to every distance makes 200 m
-and 900 m about as near: in a town, what the place offers matters more than a few streets.
+Ranking: each place gets an effective distance `(km + 1) / weight`, the weight saying how
+well the place fits the person (`ranking`), plus 0.3 when it is open now (0.15 when it opens
+within 12 hours). The 1 km added to every distance makes 200 m and 900 m about as near: in
+a town, what the place offers matters more than a few streets. A place that takes no public
+is never in the index.
+
+Distances are measured from the person's position (`locate`: their commune, or the location
+they shared), never from other places.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from bot.places import model
-from bot.places.geo import EARTH_RADIUS_KM, Gazetteer, Where, haversine_km, name_key
+from bot.places.geo import EARTH_RADIUS_KM, Where, haversine_km, name_key
 from bot.places.hours import UNKNOWN, Opening, Schedule, Status
+from bot.places.locate import Located, at, locate
 from bot.places.model import COLUMNS, Place
+from bot.places.ranking import COMES_TO_YOU, MAX_FIT, flags, weight_of
 from bot.store import Database
 
 TOPICS = (
@@ -41,65 +44,17 @@ TOPICS = (
 )
 LIMIT = 3
 RADIUS_KM = 30.0
-CELL_DEGREES = 0.2
+HOME_RADIUS_KM = 50.0
+"""For a person who cannot travel: mobile services come from farther away."""
+CELL_DEGREES = 0.05
+STAGES_KM = (2.0, 6.0, 15.0)
+"""Radii tried first: in a city, the best places are found within a few kilometres."""
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 FLOOR_KM = 1.0
 """Added to every distance, so that a few streets more or less do not decide."""
-NEED_WEIGHT = 2.0
 OPEN_BONUS, SOON_BONUS, SOON = 0.3, 0.15, timedelta(hours=12)
-
-# Facts about a place that ranking uses, as bits.
-FS, DEMARCHES, PARENTALITE, AIDANTS, FREE, ENGLISH, OTHER_LANGUAGES = (1 << i for i in range(7))
-
-
-def flags(place: Place) -> int:
-    bits = 0
-    if model.FRANCE_SERVICES in place.programmes:
-        bits |= FS
-    if model.AIDANTS_CONNECT in place.programmes:
-        bits |= AIDANTS
-    if model.DEMARCHES in place.services:
-        bits |= DEMARCHES
-    if model.PARENTALITE in place.services:
-        bits |= PARENTALITE
-    if place.free:
-        bits |= FREE
-    if "anglais" in place.languages:
-        bits |= ENGLISH
-    if "autres" in place.languages:
-        bits |= OTHER_LANGUAGES
-    return bits
-
-
-def need_match(bits: int, need: str | None) -> float:
-    """0 to 1: how well the place fits the need (the procedure the resident is stuck in)."""
-    if need in ("caf", "ameli", "france_travail", "titres", "impots", "retraite"):
-        score = 1.0 if bits & FS else 0.7 if bits & DEMARCHES else 0.0
-        return min(1.0, score + (0.2 if bits & AIDANTS else 0.0))
-    if need == "pronote":
-        return 1.0 if bits & PARENTALITE else 0.6 if bits & (DEMARCHES | FS) else 0.0
-    if need in ("sejour", "other"):
-        return 0.8 if bits & (FS | DEMARCHES) else 0.0
-    return 0.5 if bits & (FS | DEMARCHES) else 0.0
-
-
-def language_match(bits: int, lang: str) -> float:
-    if lang == "fr":
-        return 0.0
-    wanted, second = (ENGLISH, OTHER_LANGUAGES) if lang == "en" else (OTHER_LANGUAGES, ENGLISH)
-    return 0.5 if bits & wanted else 0.25 if bits & second else 0.0
-
-
-@lru_cache(maxsize=64)
-def weights(need: str | None, lang: str) -> tuple[float, ...]:
-    """The static weight of every combination of flags, for one need and language."""
-    return tuple(
-        1.0
-        + NEED_WEIGHT * need_match(bits, need)
-        + (0.2 if bits & FREE else 0.0)
-        + language_match(bits, lang)
-        for bits in range(1 << 7)
-    )
+MAX_WEIGHT = MAX_FIT + OPEN_BONUS
+"""No place weighs more: what bounds the search by stages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +63,9 @@ class Ranked:
     distance_km: float
     opening: Opening
     score: float
+    near: str = "commune"
+    """How the distance was measured: "location" (from a shared location), "commune" (from
+    the centre of the person's commune) or "approximate" (one commune of several)."""
 
     def as_json(self) -> dict:
         p = self.place
@@ -129,6 +87,10 @@ class Ranked:
             "id": p.source_id,
             "key": p.key,
             "score": round(self.score, 3),
+            "measured_from": self.near,
+            "access": p.access or "open",
+            "mobile": p.mobile,
+            "updated": p.updated,
         }
         if p.raw_hours:
             out["raw_hours"] = p.raw_hours
@@ -155,8 +117,7 @@ class PlaceIndex:
     """Every imported place, by grid cell, with schedules parsed once."""
 
     def __init__(self, places: Iterable[Place]) -> None:
-        self.places: tuple[Place, ...] = tuple(places)
-        self.gazetteer = Gazetteer(self.places)
+        self.places: tuple[Place, ...] = tuple(p for p in places if p.access != model.NO_PUBLIC)
         parsed: dict[str, Schedule | None] = {}
         schedules = []
         for place in self.places:
@@ -180,29 +141,38 @@ class PlaceIndex:
     def __len__(self) -> int:
         return len(self.places)
 
-    def resolve(self, text: str) -> Where | None:
-        return self.gazetteer.resolve(text)
+    @staticmethod
+    def resolve(text: str) -> Where | None:
+        """The position a message names (postal code, commune, location), if it is clear."""
+        return locate(text).where
 
-    def at(self, lat: float, lon: float) -> Where:
+    @staticmethod
+    def locate(text: str) -> Located:
+        return locate(text)
+
+    @staticmethod
+    def at(lat: float, lon: float) -> Where:
         """A location the resident shared."""
-        return self.gazetteer.location(lat, lon)
+        return at(lat, lon)
 
     def get(self, key: str) -> Place | None:
         index = self._by_key.get(key)
         return None if index is None else self.places[index]
 
-    def ranked(self, key: str, distance_km: float, now: datetime) -> Ranked | None:
+    def ranked(
+        self, key: str, distance_km: float, now: datetime, near: str = "commune"
+    ) -> Ranked | None:
         """A place picked earlier, to show its card again (None once it is no longer listed)."""
         index = self._by_key.get(key)
         if index is None:
             return None
-        return Ranked(self.places[index], distance_km, self.opening(index, now), 0.0)
+        return Ranked(self.places[index], distance_km, self.opening(index, now), 0.0, near)
 
     def opening(self, index: int, now: datetime) -> Opening:
         schedule = self.schedules[index]
         return schedule.at(now) if schedule is not None else UNKNOWN
 
-    def _within(self, where: Where, radius_km: float) -> list[tuple[float, int, int]]:
+    def within(self, where: Where, radius_km: float) -> list[tuple[float, int, int]]:
         """(distance, index, flags) of the places within the radius."""
         lat0, lon0 = where.lat, where.lon
         cos0 = max(math.cos(math.radians(lat0)), 0.01)
@@ -232,19 +202,49 @@ class PlaceIndex:
         lang: str,
         now: datetime,
         limit: int = LIMIT,
-        radius_km: float = RADIUS_KM,
+        radius_km: float | None = None,
+        *,
+        travel: bool = True,
     ) -> list[Ranked]:
-        """The `limit` best places within `radius_km`, best first (see the module docstring)."""
-        table = weights(need, lang)
+        """The `limit` best places within `radius_km`, best first (see the module docstring).
+        `need`: a procedure (TOPICS) or a need beyond one (ranking.NEEDS); `travel`: False
+        for a person who cannot go far."""
+        if radius_km is None:
+            radius_km = RADIUS_KM if travel else HOME_RADIUS_KM
+        # Look near first: once `limit` places are found whose scores no farther place could
+        # beat (a place beyond r scores at least (r + 1) / the highest weight), stop there.
+        # A service that comes to the person is as near from anywhere: no shortcut then.
+        stages = [r for r in STAGES_KM if r < radius_km] if travel else []
+        for reach_km in (*stages, radius_km):
+            found = self._ranked(where, need, lang, now, limit, reach_km, travel)
+            if len(found) == limit and found[-1].score <= (reach_km + FLOOR_KM) / MAX_WEIGHT:
+                break
+        return found
+
+    def _ranked(
+        self,
+        where: Where,
+        need: str | None,
+        lang: str,
+        now: datetime,
+        limit: int,
+        radius_km: float,
+        travel: bool,
+    ) -> list[Ranked]:
+        near = "location" if where.precise else "approximate" if where.approximate else "commune"
         candidates = []
-        for distance, index, bits in self._within(where, radius_km):
-            weight = table[bits]
-            optimistic = (distance + FLOOR_KM) / (weight + OPEN_BONUS)
-            candidates.append((optimistic, distance, weight, index))
+        for distance, index, bits in self.within(where, radius_km):
+            weight = weight_of(bits, need, lang, travel)
+            if not weight:
+                continue
+            # For a person who cannot travel, a service that comes to them is as near as can be.
+            reach = 0.0 if not travel and bits & COMES_TO_YOU else distance
+            optimistic = (reach + FLOOR_KM) / (weight + OPEN_BONUS)
+            candidates.append((optimistic, distance, reach, weight, index))
         heapq.heapify(candidates)
         best: list[tuple[float, int, Ranked]] = []  # max-heap by score, via negation
         while candidates:
-            optimistic, distance, weight, index = heapq.heappop(candidates)
+            optimistic, distance, reach, weight, index = heapq.heappop(candidates)
             if len(best) == limit and optimistic >= -best[0][0]:
                 break
             opening = self.opening(index, now)
@@ -252,8 +252,8 @@ class PlaceIndex:
                 weight += OPEN_BONUS
             elif opening.opens_within(SOON, now):
                 weight += SOON_BONUS
-            score = (distance + FLOOR_KM) / weight
-            ranked = Ranked(self.places[index], distance, opening, score)
+            score = (reach + FLOOR_KM) / weight
+            ranked = Ranked(self.places[index], distance, opening, score, near)
             entry = (-score, -index, ranked)
             twin = next((e for e in best if same_place(e[2].place, ranked.place)), None)
             if twin is not None:

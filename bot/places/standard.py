@@ -57,6 +57,17 @@ def to_place(source: str, row: dict) -> tuple[model.Place, str | None]:
         website=values.url(row.get("site_web")),
         origin=values.text(row.get("source")),
         updated=values.iso_date(row.get("date_maj")),
+        access=vocabulary.access(
+            name,
+            row.get("modalites_acces"),
+            row.get("conditions_access"),
+            row.get("conditions_acces"),
+            row.get("publics_accueillis"),
+            row.get("modalites_access"),
+        ),
+        publics=vocabulary.values(row.get("publics_specifiquement_adresses")),
+        support=vocabulary.values(row.get("prise_en_charge_specifique")),
+        modes=vocabulary.values(row.get("modalites_accompagnement")),
     )
     return place, warning
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.places import model
-from bot.text import normalize
+from bot.text import fold_word, normalize
 
 _COMMA_PHRASES = ("Envoyer, recevoir, gérer ses courriels",)
 """Legacy values that contain the legacy separator itself."""
@@ -105,7 +105,7 @@ def split(value: object) -> list[str]:
 def _mapped(values: list[str], table: dict[str, str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for value in values:
-        seen.setdefault(table.get(normalize(value), value), None)
+        seen.setdefault(table.get(fold_word(value), value), None)
     return tuple(seen)
 
 
@@ -124,7 +124,7 @@ def typologie_programmes(value: object) -> tuple[str, ...]:
 
 def free(*values: object) -> bool | None:
     """True when any condition says free, False when only paid ones, None when unsaid."""
-    words = {normalize(v) for value in values for v in split(value)}
+    words = {fold_word(v) for value in values for v in split(value)}
     if words & FREE.keys():
         return True
     if words & PAID:
@@ -137,7 +137,7 @@ def languages(*values: object) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for value in values:
         for item in split(value):
-            folded = normalize(item)
+            folded = fold_word(item)
             if "langue" not in folded:
                 continue
             found.setdefault("anglais" if "anglais" in folded else "autres", None)
@@ -145,4 +145,40 @@ def languages(*values: object) -> tuple[str, ...]:
 
 
 def mobile(value: object) -> bool:
-    return any(normalize(v) in ("itinerant", "oui") for v in split(value))
+    return any(fold_word(v) in ("itinerant", "oui") for v in split(value))
+
+
+# Who may come: `modalites_acces` (v1.0.2) and the older files' restrictions.
+NO_PUBLIC_VALUE = "ce lieu n'accueille pas de public"
+REFERRAL_VALUE = "envoyer un mail avec une fiche de prescription"
+_RESTRICTED = re.compile(
+    r"\b(reserve|reservee|reserves|uniquement|exclusivement|seulement)\b.{0,40}"
+    r"\b(residents?|heberges?|hebergees?|adherents?|beneficiaires|usagers|salaries)\b"
+    r"|\b(pas|plus) d'?\s?(accueil du )?public\b|\bn'accueille pas de public\b"
+)
+_LODGING = re.compile(
+    r"\b(huda|cada|chrs|chu|prahda|cph|ehpad|foyer|residence sociale|pension de famille"
+    r"|centre d'hebergement|hebergement d'urgence)\b"
+)
+"""Places that lodge people (asylum seekers' shelters, emergency housing, care homes): in
+older files, their digital help is most often for their own residents."""
+
+
+def access(name: object, modalites: object, *restrictions: object) -> str:
+    """model.NO_PUBLIC, model.REFERRAL, model.RESIDENTS or "" (open to the public)."""
+    ways = {fold_word(v) for v in split(modalites)}
+    if NO_PUBLIC_VALUE in ways:
+        return model.NO_PUBLIC
+    if REFERRAL_VALUE in ways and len(ways) == 1:
+        return model.REFERRAL
+    written = " ".join(fold_word(v) for value in restrictions for v in split(value))
+    if written and _RESTRICTED.search(written):
+        return model.NO_PUBLIC
+    if not ways and _LODGING.search(normalize(str(name or ""))):
+        return model.RESIDENTS
+    return ""
+
+
+def values(value: object) -> tuple[str, ...]:
+    """A multi-valued field of the standard, as written (`Jeunes|Seniors`)."""
+    return tuple(dict.fromkeys(split(value)))

@@ -56,7 +56,15 @@ def fuzz(examples: int):
 SAINT_DENIS = "france-services:668"
 GROUP = -1001234567890
 """The Telegram group of the organisation that answers for Saint-Denis."""
-HANDOFF_WALK = ("menu", "humain", "autre", "93200", "1", "oui", "Je n'arrive pas à me connecter.")
+HANDOFF_WALK = (
+    "menu",
+    "humain",
+    "autre",
+    "48.9426, 2.3816",  # at its door: first at any hour, whatever is open around it
+    "France services Saint-Denis",
+    "oui",
+    "Je n'arrive pas à me connecter.",
+)
 """A resident's words from anywhere to a ticket at Saint-Denis (through the shipped flows)."""
 
 
