@@ -72,12 +72,12 @@ def test_the_main_menu_reaches_the_search_by_need(shipped_engine, ile_de_france)
     assert "Quelle aide cherchez-vous, pour vous ou pour une personne que vous aidez ?" in asked
     assert person.replies[-1].choices == (
         "Faire une démarche",
-        "Apprendre le téléphone ou l'ordinateur",
-        "Internet ou un ordinateur gratuit",
+        "Utiliser téléphone, ordinateur",
+        "Internet, ordinateur gratuit",
         "Un appareil à petit prix",
         "De l'aide dans ma langue",
     )
-    assert "Où cherchez-vous ?" in person.send("Apprendre le téléphone ou l'ordinateur")
+    assert "Où cherchez-vous ?" in person.send("Utiliser téléphone, ordinateur")
     assert "Voici des lieux d'aide près de 93700 Drancy" in person.send("93700")
     learning = [ile_de_france.get(key) for key, *_ in person.session.offered]
     assert learning and all(OUTILS in place.services for place in learning)
@@ -135,7 +135,7 @@ def test_homonyms_and_typos_get_a_short_choice(
     shipped_engine, ile_de_france, typed, question, options
 ) -> None:
     person = Person(shipped_engine, ile_de_france)
-    person.to_search("Internet ou un ordinateur gratuit")
+    person.to_search("Internet, ordinateur gratuit")
     asked = person.send(typed)
     assert asked.startswith(question)
     choices = person.replies[-1].choices
@@ -193,7 +193,7 @@ def test_a_shared_postal_code_says_environ_and_which_commune(shipped_engine) -> 
         [Place("t", "1", "Espace numérique", 48.73, 4.60, services=(ACCES,), origin="t")]
     )
     person = Person(shipped_engine, places)
-    person.to_search("Internet ou un ordinateur gratuit")
+    person.to_search("Internet, ordinateur gratuit")
     shown = person.send("51300")  # Vitry-le-François and 45 other communes
     assert "Voici des lieux d'aide près de 51300 Vitry-le-François" in shown
     assert "à environ 1 km" in person.cards()[0].text
