@@ -98,7 +98,7 @@ def test_near_by_location_far_away_gives_the_fallback(imported, capsys) -> None:
     code = relais("places", "near", "43.2965, 5.3698", "--need", "ameli", db=imported)
     assert code == 0
     out = capsys.readouterr().out
-    assert "3646 (service gratuit + prix de l'appel)" in out
+    assert "3646. Le service est gratuit. Vous payez seulement le prix de l'appel." in out
 
 
 def test_near_not_understood_exits_1_with_an_example(imported, capsys) -> None:

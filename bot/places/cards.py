@@ -221,12 +221,17 @@ def venue(ranked: Ranked) -> dict:
 
 
 PHONE_LINES = {
-    "caf": N_("Vous pouvez appeler la CAF au 3230 (service gratuit + prix de l'appel)."),
+    "caf": N_(
+        "Appelez la CAF au 3230. Le service est gratuit. "
+        "Vous payez seulement le prix de l'appel."
+    ),
     "ameli": N_(
-        "Vous pouvez appeler l'Assurance Maladie au 3646 (service gratuit + prix de l'appel)."
+        "Appelez l'Assurance Maladie au 3646. Le service est gratuit. "
+        "Vous payez seulement le prix de l'appel."
     ),
     "france_travail": N_(
-        "Vous pouvez appeler France Travail au 3949 (service gratuit + prix d'un appel local)."
+        "Appelez France Travail au 3949. Le service est gratuit. "
+        "Vous payez seulement le prix d'un appel local."
     ),
     "pronote": N_("Pour Pronote, le secrétariat de l'école peut aussi vous aider."),
 }
