@@ -15,7 +15,7 @@ from bot.app import start
 from bot.config import Settings
 from bot.handoff.mediators import add_mediator, set_organisation
 from tests.conftest import TESTS, start_serve
-from tests.support import browser
+from tests.support.browser import fits_the_screen, started
 from tests.support.inbox import waiting_ticket
 
 SHOTS = TESTS.parent / "build" / "screenshots"
@@ -64,20 +64,6 @@ def server(db_path: Path) -> Iterator[tuple[str, str, str]]:
         process.wait(timeout=10)
 
 
-def launch(playwright):
-    try:
-        return browser.launch(playwright)
-    except browser.ChromiumMissing as exc:
-        pytest.fail(str(exc))
-
-
-def fits_the_screen(page, what: str, shot: Path) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], (
-        f"the {what} scrolls sideways ({width[0]} px wide in a {width[1]} px window): see {shot}"
-    )
-
-
 def big_enough(page, what: str, shot: Path) -> None:
     """Buttons and fields can be hit with a thumb: 44 px high at least."""
     script = (
@@ -98,7 +84,7 @@ def test_a_mediator_handles_a_ticket_on_a_phone(server: tuple[str, str, str]) ->
     listing, ticket_shot = SHOTS / "inbox-phone.png", SHOTS / "inbox-ticket-phone.png"
     desktop, failure = SHOTS / "inbox-desktop.png", SHOTS / "inbox-failure.png"
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = started(playwright)
         page = browser.new_page(**PHONE, locale="fr-FR")
         page.set_default_timeout(10_000)
         problems: list[str] = []

@@ -29,7 +29,8 @@ from tests.conftest import (
     relais_command,
     start_serve,
 )
-from tests.support.stats import PHONE, SHOTS, fits_the_screen, launch
+from tests.support.browser import fits_the_screen, started
+from tests.support.stats import PHONE, SHOTS
 from tests.support.twilio import SID, TOKEN, messages, sms
 
 SAINT_DENIS = "france-services:668"
@@ -256,7 +257,7 @@ def test_the_figures_page_shows_the_funnel_in_chromium(day) -> None:
     phone, desk, paper = (SHOTS / f"figures-{n}.png" for n in ("phone", "desktop", "print"))
     failure = SHOTS / "figures-failure.png"
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = started(playwright)
         page = browser.new_page(**PHONE, locale="fr-FR")
         page.set_default_timeout(10_000)
         problems: list[str] = []

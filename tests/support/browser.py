@@ -52,3 +52,21 @@ def launch(playwright, headless: bool = True):
         raise ChromiumMissing(
             f"the browser tests need Chromium: {where} ({first_line}); {INSTALL}"
         ) from None
+
+
+def started(playwright):
+    """A running headless Chromium, or the test fails saying how to install one."""
+    import pytest
+
+    try:
+        return launch(playwright)
+    except ChromiumMissing as exc:
+        pytest.fail(str(exc))
+
+
+def fits_the_screen(page, what: str, shot) -> None:
+    """The page does not scroll sideways (a phone user would miss what is off screen)."""
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], (
+        f"the {what} scrolls sideways ({width[0]} px wide in a {width[1]} px window): see {shot}"
+    )

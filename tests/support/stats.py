@@ -6,12 +6,9 @@ from __future__ import annotations
 from itertools import count
 from pathlib import Path
 
-import pytest
-
 from bot.conversations import Conversations
 from bot.engine import Text
 from tests.conftest import NOON
-from tests.support import browser
 
 SHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -30,15 +27,3 @@ async def say(conversations: Conversations, user: str, text: str, at=NOON, *, tw
     return first
 
 
-def launch(playwright):
-    try:
-        return browser.launch(playwright)
-    except browser.ChromiumMissing as exc:
-        pytest.fail(str(exc))
-
-
-def fits_the_screen(page, what: str, shot: Path) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], (
-        f"the {what} scrolls sideways ({width[0]} px wide in a {width[1]} px window): see {shot}"
-    )
