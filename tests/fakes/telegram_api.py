@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +12,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.local import serve_locally
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "Relais", "username": "relais_test_bot"}
 
@@ -95,17 +95,10 @@ class FakeBotApi:
         return JSONResponse({"ok": True, "result": True})
 
     def start(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
         app = Starlette(
             routes=[Route("/bot{token}/{method}", self._endpoint, methods=["POST", "GET"])]
         )
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
-        while not self._server.started:
-            time.sleep(0.02)
+        self._server, self.port = serve_locally(app)
 
     def stop(self) -> None:
         if self._server:

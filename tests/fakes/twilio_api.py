@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.local import serve_locally
 
 ERRORS = {
     429: (20429, "Too Many Requests"),
@@ -118,16 +119,8 @@ class FakeTwilioApi:
         return JSONResponse(resource, status_code=201)
 
     def start(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
         route = Route("/2010-04-01/Accounts/{sid}/Messages.json", self._messages, methods=["POST"])
-        app = Starlette(routes=[route])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
-        while not self._server.started:
-            time.sleep(0.02)
+        self._server, self.port = serve_locally(Starlette(routes=[route]))
 
     def stop(self) -> None:
         if self._server:
