@@ -35,8 +35,9 @@ def env(api: FakeBotApi, **extra: str) -> dict[str, str]:
     }
 
 
-def test_webhook_set_registers_the_public_url_and_the_secret(api: FakeBotApi) -> None:
-    result = subprocess.run(
+def webhook_set(api: FakeBotApi) -> subprocess.CompletedProcess:
+    """`relais webhook set` as an operator runs it, against the fake Bot API."""
+    return subprocess.run(
         [sys.executable, "-m", "bot.cli", "webhook", "set"],
         env=env(
             api, RELAIS_TELEGRAM_SECRET="abc_123", RELAIS_PUBLIC_URL="https://relais.example.org"
@@ -46,6 +47,10 @@ def test_webhook_set_registers_the_public_url_and_the_secret(api: FakeBotApi) ->
         text=True,
         timeout=60,
     )
+
+
+def test_webhook_set_registers_the_public_url_and_the_secret(api: FakeBotApi) -> None:
+    result = webhook_set(api)
     assert result.returncode == 0, result.stderr
     (call,) = api.sent("setWebhook")
     assert call["url"] == "https://relais.example.org/webhooks/telegram"
@@ -102,16 +107,7 @@ def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) 
 def test_webhook_set_gives_telegram_the_description_and_menu_in_every_language(
     api: FakeBotApi,
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "webhook", "set"],
-        env=env(
-            api, RELAIS_TELEGRAM_SECRET="abc_123", RELAIS_PUBLIC_URL="https://relais.example.org"
-        ),
-        cwd=TESTS.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = webhook_set(api)
     assert result.returncode == 0, result.stderr
     by_code = {call.get("language_code"): call for call in api.sent("setMyCommands")}
     assert set(by_code) == {None, "fr", "en", "ar", "fa", "ps", "uk", "ru", "ti"}
