@@ -86,6 +86,7 @@ def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine
         rate_limit=settings.rate_limit,
         session_days=round(settings.retention.sessions_days),
         ticket_days=round(settings.retention.delete_tickets_days),
+        locator=settings.france_services_url,
     )
 
 
@@ -94,7 +95,7 @@ async def start(settings: Settings) -> Relais:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    db = await open_database(settings.db)
+    db = await open_database(settings.db, hash_key=settings.hash_key)
     try:
         places, version = await load_index(db)
         engine = build_engine(settings, places)

@@ -76,6 +76,8 @@ class Engine:
     """What the privacy notice says is kept (the operator's retention settings)."""
     deadlines: Deadlines | None = None
     """The deadlines residents can be reminded of (flows/deadlines.yaml); None: no reminders."""
+    locator: str = ""
+    """The France Services locator said when no place is near (Settings.france_services_url)."""
 
     def step(
         self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()
@@ -286,7 +288,7 @@ class _Turn:
                 self.add(self.flow_text(node, node.text), link=link)
                 node_id = node.next
             elif isinstance(node, Places) and not self.engine.places:
-                self.add(fallback_text(self.topic(), self.tr))
+                self.add(fallback_text(self.topic(), self.tr, locator=self.engine.locator))
                 node_id = node.next
             elif isinstance(node, Handoff):
                 self.reach_handoff(node)

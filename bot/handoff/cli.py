@@ -108,7 +108,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         password = _password(args) if args.command == "mediators" else None
-        return asyncio.run(_run(args, getattr(args, "db", None) or settings.db, password))
+        db_path = getattr(args, "db", None) or settings.db
+        return asyncio.run(_run(args, db_path, password, settings.hash_key))
     except (CommandError, MediatorError) as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 1
@@ -138,8 +139,10 @@ def _password(args: argparse.Namespace) -> str | None:
     return password
 
 
-async def _run(args: argparse.Namespace, db_path: str, password: str | None) -> int:
-    db = await open_database(db_path)
+async def _run(
+    args: argparse.Namespace, db_path: str, password: str | None, hash_key: str = ""
+) -> int:
+    db = await open_database(db_path, hash_key=hash_key)
     try:
         if args.command == "audit":
             return await show_audit(db, args)

@@ -78,8 +78,8 @@ class Database:
         await self.conn.close()
 
 
-async def open_database(path: str | Path) -> Database:
-    """Open (and create or upgrade) the database at `path`."""
+async def open_database(path: str | Path, *, hash_key: str = "") -> Database:
+    """Open (and create or upgrade) the database at `path`; `hash_key`: Settings.hash_key."""
     path = str(path)
     if path != ":memory:":
         parent = Path(path).expanduser().resolve().parent
@@ -99,7 +99,7 @@ async def open_database(path: str | Path) -> Database:
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
     try:
-        key = load_key(path)
+        key = load_key(path, hash_key)
     except DatabaseError:
         await conn.close()
         raise

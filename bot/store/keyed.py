@@ -17,8 +17,9 @@ from pathlib import Path
 from bot.store.errors import DatabaseError
 
 
-def load_key(db_path: str) -> bytes:
-    configured = os.environ.get("RELAIS_HASH_KEY", "").strip()
+def load_key(db_path: str, configured: str = "") -> bytes:
+    """`configured`: RELAIS_HASH_KEY (Settings.hash_key), used when set."""
+    configured = configured.strip()
     if configured:
         return configured.encode()
     if db_path == ":memory:":
