@@ -34,7 +34,6 @@ from bot.stats.count import Tally
 from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.sessions import (
-    delete_sessions,
     forget_deliveries,
     load_session,
     load_sessions,
@@ -240,8 +239,7 @@ class Conversations:
             await outgoing.flush(conn)
             if changed:
                 await save_sessions(conn, changed)
-            if erased:
-                await delete_sessions(conn, erased)
+            if erased:  # (their session went with the rest: bot/privacy/erasure.py)
                 self._erased = True
             if failed:
                 await forget_deliveries(conn, failed)

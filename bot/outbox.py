@@ -145,6 +145,16 @@ async def enqueue_many(
     )
 
 
+async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None:
+    """Drop what is queued for a person (their erasure, bot/privacy/erasure.py)."""
+    await conn.execute("DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id))
+
+
+async def forget_ticket_posts(conn: aiosqlite.Connection, ticket_id: int) -> None:
+    """Drop the posts about a ticket not sent yet to its organisation's chat."""
+    await conn.execute("DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket_id))
+
+
 @dataclasses.dataclass(frozen=True)
 class _Row:
     id: int

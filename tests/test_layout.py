@@ -181,8 +181,15 @@ def sql_texts(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def test_the_ticket_write_finder_sees_each_statement() -> None:
-    code = '"UPDATE tickets SET a = 1"\n"INSERT OR IGNORE INTO tickets (a)"\n"DELETE FROM tickets"\n'
-    code += '"UPDATE ticket_messages SET a = 1"\n"SELECT id FROM tickets"\n'
+    code = "\n".join(
+        [
+            '"UPDATE tickets SET a = 1"',
+            '"INSERT OR IGNORE INTO tickets (a)"',
+            '"DELETE FROM tickets"',
+            '"UPDATE ticket_messages SET a = 1"',
+            '"SELECT id FROM tickets"',
+        ]
+    )
     found = [line for line, text in sql_texts(ast.parse(code)) if TICKET_WRITE.search(text)]
     assert found == [1, 2, 3]
 

@@ -84,12 +84,7 @@ async def claim(
     now = time.time()
     async with conversations.db.transaction() as conn:
         # Checked again inside the write: a close may have committed since the read above.
-        cursor = await conn.execute(
-            "UPDATE tickets SET status = 'claimed', claimed_by = ?, updated_at = ? "
-            "WHERE id = ? AND status IN ('open', 'claimed')",
-            (name, now, ticket.id),
-        )
-        if cursor.rowcount == 0:
+        if not await tickets.claim(conn, ticket.id, name, now):
             raise TicketError("Cette demande vient d'être close, ou la personne est partie.")
         if ticket.status == "open":
             await counters.count_ticket(conn, ticket, "claimed", now)

@@ -53,3 +53,13 @@ async def entries(
         params,
     )
     return [Entry(*row) for row in rows]
+
+
+async def forget_deleted_tickets(conn: aiosqlite.Connection, before: float) -> int:
+    """The audit lines of the tickets retention deletes (closed before `before`)."""
+    cursor = await conn.execute(
+        "DELETE FROM audit WHERE ticket IN "
+        "(SELECT code FROM tickets WHERE status = 'closed' AND closed_at < ?)",
+        (before,),
+    )
+    return max(cursor.rowcount, 0)

@@ -17,16 +17,16 @@ from bot import window
 from bot.engine import Effect, Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
-from bot.handoff.mediators import covered_places, organisation, organisation_for_place
+from bot.handoff.chat_posts import post_to_chat
+from bot.handoff.mediators import covered_places, organisation_for_place
 from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
-from bot.reminders import store as reminder_store
+from bot.privacy.erasure import erase_person
 from bot.reminders.effects import reminder_effect
 from bot.stats import tickets as counters
 
 log = logging.getLogger(__name__)
 
-ERASED = "(effacé à la demande de la personne)"
 CLAIM, CLOSE = "claim", "close"
 
 
@@ -44,18 +44,6 @@ def chat_buttons(ticket_id: int) -> list[list[str]]:
 
 COVERAGE_TTL = 2.0
 """Seconds the covered places are reused: `relais mediators` changes show within that."""
-
-
-async def post_to_chat(
-    conn: aiosqlite.Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
-) -> None:
-    """A line under the ticket's post in its organisation's Telegram chat, if it has one;
-    `closed`: the post's buttons go too."""
-    ticket = await tickets.ticket_by_id(conn, ticket_id)
-    org = await organisation(conn, ticket.organisation_id)
-    if org.telegram_chat is not None:
-        post = {"text": text, "ticket_id": ticket_id, "closed": closed}
-        await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
 
 
 class Relay:
@@ -79,7 +67,7 @@ class Relay:
         if effect.kind == "handoff":
             return await self.open(conn, channel, user_id, data, now)
         if effect.kind == "erase":
-            await self.erase(conn, channel, user_id, now)
+            await erase_person(conn, channel, user_id, now)
             return Applied()
         if effect.kind in ("remind", "unremind", "stop"):
             await reminder_effect(conn, channel, user_id, effect, now)
@@ -99,10 +87,7 @@ class Relay:
                 await counters.first_answer(conn, ticket, now)
                 if ticket.status == "open":  # answering is taking it: the others see who
                     await counters.count_ticket(conn, ticket, "claimed", now)
-                    await conn.execute(
-                        "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
-                        (data["name"], ticket.id),
-                    )
+                    await tickets.claimed_by_answer(conn, ticket.id, data["name"])
                 message_id = await tickets.add_message(
                     conn,
                     ticket.id,
@@ -191,26 +176,3 @@ class Relay:
         """A line under the ticket's post in its organisation's Telegram chat, if it has one;
         `closed`: the post's buttons go too."""
         await post_to_chat(conn, ticket_id, text, now, closed=closed)
-
-    async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
-        """The person's erasure reaches what is queued for them and their tickets: what they
-        said goes, the ticket stays (closed, without content) so the mediators know."""
-        await conn.execute(
-            "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
-        )
-        await reminder_store.forget(conn, channel, user_id)
-        await window.forget(conn, channel, user_id)
-        for ticket in await tickets.tickets_of(conn, channel, user_id):
-            await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
-            # Posts to the mediators' chat not sent yet hold the person's words: dropped too.
-            await conn.execute(
-                "DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket.id)
-            )
-            await conn.execute(
-                "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
-                "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
-                (ERASED, now, now, ticket.id),
-            )
-            note = "La personne a effacé ses données : la demande est close."
-            await tickets.add_message(conn, ticket.id, "relais", note, now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)

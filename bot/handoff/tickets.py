@@ -1,4 +1,8 @@
-"""Tickets and their messages, read and written inside the caller's transaction."""
+"""Tickets and their messages, read and written inside the caller's transaction.
+
+The one module that writes a ticket's state (status, owner, closing, content): the relay,
+the mediators' actions, erasure and retention call these functions (tests/test_layout.py).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,10 @@ STATUS_FR = {
     "left": "la personne est revenue au bot",
     "closed": "clos",
 }
+ERASED = "(effacé à la demande de la personne)"
+"""The summary of a ticket whose resident erased their data."""
+ANONYMISED = "(anonymisé : plus de contenu après la durée de conservation)"
+"""The summary of a ticket past its retention period."""
 
 
 @dataclass(frozen=True)
@@ -204,3 +212,71 @@ async def set_delivery(
 
 async def set_helped(conn: aiosqlite.Connection, code: str, helped: bool) -> None:
     await conn.execute("UPDATE tickets SET helped = ? WHERE code = ?", (int(helped), code))
+
+
+async def claim(conn: aiosqlite.Connection, ticket_id: int, name: str, now: float) -> bool:
+    """A mediator takes the ticket; False when it is no longer open (checked inside the
+    write: a close may have committed since the ticket was read)."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET status = 'claimed', claimed_by = ?, updated_at = ? "
+        "WHERE id = ? AND status IN ('open', 'claimed')",
+        (name, now, ticket_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def claimed_by_answer(conn: aiosqlite.Connection, ticket_id: int, name: str) -> None:
+    """Answering an open ticket is taking it (its messages then set `updated_at`)."""
+    await conn.execute(
+        "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
+        (name, ticket_id),
+    )
+
+
+async def erase_content(conn: aiosqlite.Connection, ticket_id: int, now: float) -> None:
+    """The resident erased their data: what they said goes, the ticket stays, closed and
+    without content, so the mediators know."""
+    await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket_id,))
+    await conn.execute(
+        "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
+        "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
+        (ERASED, now, now, ticket_id),
+    )
+
+
+async def close_abandoned(conn: aiosqlite.Connection, before: float, now: float) -> int:
+    """Tickets the resident left before `before`, never closed by anyone: closed now."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET status = 'closed', closed_at = ? "
+        "WHERE status = 'left' AND updated_at < ?",
+        (now, before),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def anonymise_closed(conn: aiosqlite.Connection, before: float) -> int:
+    """Tickets closed before `before` lose their content (the counters' columns stay)."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET summary = ?, user_id = '' "
+        "WHERE status = 'closed' AND closed_at < ? AND summary != ?",
+        (ANONYMISED, before, ANONYMISED),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def forget_anonymised_messages(conn: aiosqlite.Connection) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM ticket_messages WHERE ticket_id IN "
+        "(SELECT id FROM tickets WHERE summary = ?)",
+        (ANONYMISED,),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def delete_closed(conn: aiosqlite.Connection, before: float) -> int:
+    """Tickets closed before `before` are deleted (their audit lines first: see audit.py)."""
+    cursor = await conn.execute(
+        "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?",
+        (before,),
+    )
+    return max(cursor.rowcount, 0)

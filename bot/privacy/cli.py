@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from bot.config import Settings
-from bot.privacy.retention import purge
+from bot.privacy.erasure import purge
 from bot.store import open_database
 
 
