@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.conversations import Conversations
 from bot.engine import Engine
 from bot.flows import load_flows
+from bot.handoff import deliveries
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
 from bot.places import PlaceIndex
@@ -60,7 +61,13 @@ class Relais:
         self, senders: dict[str, Sender], windows: dict[str, Window] | None = None
     ) -> AsyncIterator[Outbox]:
         """Send what is queued for these channels while the block runs."""
-        outbox = Outbox(self.db, senders, windows=windows, clock=self.conversations.clock)
+        outbox = Outbox(
+            self.db,
+            senders,
+            windows=windows,
+            clock=self.conversations.clock,
+            delivered=deliveries.record,
+        )
         self.conversations.queued = outbox.wake
         worker = asyncio.create_task(outbox.run())
         try:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from bot import window
 from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.events import ResidentEvent
+from bot.handoff import deliveries
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue_many, replies_payload
 from bot.places.reload import PlacesWatch
@@ -251,7 +252,10 @@ class Conversations:
         releases what was held; True when it only answers the template ("OUI")."""
         if not isinstance(waiting.event, ResidentEvent) or waiting.channel not in window.CHANNELS:
             return False
-        if not await window.seen(conn, *waiting.key, waiting.now.timestamp()):
+        now = waiting.now.timestamp()
+        seen = await window.seen(conn, *waiting.key, now)
+        await deliveries.reopened(conn, *waiting.key, seen, now)
+        if not seen.answered:
             return False
         self._queued_outbox = True
         if not isinstance(waiting.event, Text):

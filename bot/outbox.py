@@ -4,7 +4,8 @@ They are written to the `outbox` table in the transaction that decides them, so 
 lost if the process stops, then sent by a worker: one recipient's messages in order, many
 recipients at once. A channel that is down or answers 429/5xx is retried with growing
 waits; other recipients are not held up. The state of a mediator's message (queued,
-retrying, sent, failed) is written on the ticket.
+retrying, sent, failed) is written on the ticket by the `delivered` hook
+(bot/handoff/deliveries.py): the outbox itself knows nothing of tickets.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from collections.abc import Awaitable, Callable, Sequence
 import aiosqlite
 
 from bot.engine import PlaceView, Reply
-from bot.handoff.tickets import set_delivery
 from bot.store import Database
 from bot.store.sessions import load_session
-from bot.window import HELD, WAITING, Window, tell_desk
+from bot.window import HELD, WAITING, Window
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,23 @@ class OutsideWindow(Exception):
 Sender = Callable[[str, object], Awaitable[list[str] | None]]
 """Sends one outbox payload to one recipient; the channel's ids of the messages sent (for
 delivery reports); raises TryLater, Undeliverable or OutsideWindow."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What became of a queued message that carries a mediator's message."""
+
+    ticket_message_id: int
+    state: str
+    """sent, failed, retrying, or waiting (held: WhatsApp's window is closed)."""
+    error: str
+    sids: tuple[str, ...]
+    """The channel's ids of what went (Twilio's, for its delivery reports)."""
+    at: float
+
+
+Delivered = Callable[[aiosqlite.Connection, Delivery], Awaitable[None]]
+"""Told inside the transaction that records a delivery (bot/handoff/deliveries.py)."""
 
 
 def backoff(attempts: int) -> float:
@@ -181,8 +198,11 @@ class Outbox:
         *,
         windows: dict[str, Window] | None = None,
         clock: Callable[[], float] = time.time,
+        delivered: Delivered | None = None,
     ) -> None:
         self.db = db
+        self.delivered = delivered
+        """Told what became of a mediator's message (None: nobody is told)."""
         self.senders = senders
         self.poll = poll
         self.windows = windows or {}
@@ -345,16 +365,10 @@ class Outbox:
                     "UPDATE outbox SET next_at = ?, error = ? WHERE id = ?", (HELD, error, row.id)
                 )
                 if row.ticket_message_id is not None:
-                    await tell_desk(conn, row.ticket_message_id, f"votre message est {error}.", now)
-                    self.wake()
+                    self.wake()  # (the hook tells the desk: a post is queued)
             else:
                 await conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
-            if row.ticket_message_id is not None:
-                await set_delivery(conn, row.ticket_message_id, delivery, error)
-                kind = "template" if delivery == WAITING else "message"
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO twilio_messages (sid, ticket_message_id, kind, "
-                    "created_at) VALUES (?, ?, ?, ?)",
-                    [(sid, row.ticket_message_id, kind, now) for sid in sids],
-                )
+            if row.ticket_message_id is not None and self.delivered is not None:
+                done = Delivery(row.ticket_message_id, delivery, error, tuple(sids), now)
+                await self.delivered(conn, done)
         return delivery

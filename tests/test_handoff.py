@@ -16,7 +16,7 @@ from bot.app import start
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.twilio import TwilioSender
 from bot.config import Settings, TelegramSettings, TwilioSettings
-from bot.handoff import audit, tickets
+from bot.handoff import audit, deliveries, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
 from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
@@ -92,7 +92,8 @@ async def world(api: FakeBotApi, tmp_path: Path):
     channel = TelegramChannel(relais.conversations, application)
     twilio_http = RecordingHttpClient([])
     twilio = TwilioSender(settings.twilio, relais.conversations, http_client=twilio_http)
-    outbox = Outbox(relais.db, {**channel.senders(), **twilio.senders()})
+    senders = {**channel.senders(), **twilio.senders()}
+    outbox = Outbox(relais.db, senders, delivered=deliveries.record)
     app = create_app(relais, channel)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC)
     yield World(relais, channel, outbox, client, twilio_http, api)
