@@ -52,8 +52,4 @@ async def reopened(
         note = "la personne a répondu : vos messages partent."
         await tell_desk(conn, seen.ticket_message, note, now)
     if seen.released:
-        await conn.execute(
-            "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
-            "id IN (SELECT ticket_message_id FROM outbox WHERE channel = ? AND user_id = ?)",
-            (WAITING, channel, user_id),
-        )
+        await tickets.requeue_held(conn, channel, user_id, WAITING)

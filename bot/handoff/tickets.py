@@ -210,6 +210,17 @@ async def set_delivery(
     )
 
 
+async def requeue_held(
+    conn: aiosqlite.Connection, channel: str, user_id: str, held: str
+) -> None:
+    """The mediators' messages to this person that were `held` are being sent again."""
+    await conn.execute(
+        "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
+        "id IN (SELECT ticket_message_id FROM outbox WHERE channel = ? AND user_id = ?)",
+        (held, channel, user_id),
+    )
+
+
 async def set_helped(conn: aiosqlite.Connection, code: str, helped: bool) -> None:
     await conn.execute("UPDATE tickets SET helped = ? WHERE code = ?", (int(helped), code))
 
