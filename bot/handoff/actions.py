@@ -13,6 +13,7 @@ import uuid
 from bot.conversations import Conversations
 from bot.engine import MediatorSaid, TicketClosed
 from bot.handoff import audit, tickets
+from bot.handoff.chat_posts import post_to_chat
 from bot.handoff.tickets import Ticket
 from bot.stats import tickets as counters
 
@@ -90,7 +91,7 @@ async def claim(
             await counters.count_ticket(conn, ticket, "claimed", now)
         await tickets.add_message(conn, ticket.id, "relais", f"Pris en charge par {name}.", now)
         text = f"{ticket.code} : pris en charge par {name}."
-        await conversations.relay.notify_chat(conn, ticket.id, text, now)
+        await post_to_chat(conn, ticket.id, text, now)
         await audit.record(conn, actor or name, "claim", ticket.code, now)
     conversations.queued()
 
