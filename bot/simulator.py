@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.app import Relais
-from bot.channels.bidi import for_display
-from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
+from bot.display.bidi import for_display
+from bot.display.segments import sms_cost
 from bot.engine import Button, Event, Location, Reply, Text
 from bot.languages import direction
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.bidi import LRI, PDI, RLM, for_display
 from bot.config import Settings
+from bot.display.bidi import LRI, PDI, RLM, for_display
 from bot.engine import Engine, Session, Text
 from bot.engine.commands import WORDS, Command, find_command
 from bot.flows import load_flows

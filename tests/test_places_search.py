@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
 from bot.i18n import Translator
 from bot.places import PlaceIndex, card, fallback_text, haversine_km, import_source, venue
 from bot.places.hours import PARIS, Schedule, Status

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
+from bot.display.telegram import TELEGRAM_MAX_TEXT
 from bot.flows.glossary import glossary_problems, load_glossary
 from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question, Router
 from bot.flows.problems import Problem
@@ -21,7 +22,6 @@ from bot.flows.writing import (
 )
 from bot.text import normalize
 
-TELEGRAM_MAX_TEXT = 4096
 MAX_CHOICES = 8
 REVIEW_EVERY = timedelta(days=365)
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bot.channels.segments import sms_cost
-from bot.channels.sms import sms_text
+from bot.display.segments import sms_cost
+from bot.display.sms import sms_text
 from bot.flows.model import End, Flow, Handoff, Input, Link, Message, Node, Places, Question
 
 MAX_SENTENCE_WORDS = 20
