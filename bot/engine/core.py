@@ -48,6 +48,9 @@ class Engine:
     """What the privacy notice says is kept (the operator's retention settings)."""
     deadlines: Deadlines | None = None
     """The deadlines residents can be reminded of (flows/deadlines.yaml); None: no reminders."""
+    locator: str = ""
+    """The page that finds a France Services, said when no place is near (the operator's
+    setting; empty: not said)."""
 
     def step(
         self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()

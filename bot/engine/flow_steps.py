@@ -60,7 +60,7 @@ class FlowSteps(TurnBase):
                 self.add(self.flow_text(node, node.text), link=link)
                 node_id = node.next
             elif isinstance(node, Places) and not self.engine.places:
-                self.add(fallback_text(self.topic(), self.tr))
+                self.add(fallback_text(self.topic(), self.tr, locator=self.engine.locator))
                 node_id = node.next
             elif isinstance(node, Handoff):
                 self.reach_handoff(node)

@@ -13,7 +13,7 @@ from bot.engine import texts
 from bot.engine.effects import Remind, Unremind
 from bot.engine.events import Button, Event, Text
 from bot.i18n import N_
-from bot.reminders.deadlines import PARIS
+from bot.places.hours import PARIS
 from bot.text import normalize
 
 if TYPE_CHECKING:
