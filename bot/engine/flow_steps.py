@@ -44,8 +44,10 @@ class FlowSteps(TurnBase):
             if node is None:
                 break
             if isinstance(node, Jump):
-                flow_id = node.flow
-                node_id = node.node or self.flows.flows[node.flow].start
+                target = node.target(self.flows.flows)
+                if target is None:
+                    break
+                flow_id, node_id = target
                 continue
             if isinstance(node, Router):
                 node_id = route(node, known(self.s, self.flows, flow_id, self.topic()))
