@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 
 from bot.flows.model import (
+    KIND_OF,
     Choice,
     End,
     Flow,
@@ -15,7 +16,6 @@ from bot.flows.model import (
     Input,
     Jump,
     Link,
-    Message,
     Node,
     Places,
     Question,
@@ -31,17 +31,8 @@ SHAPES = {
     Jump: ('>"', '"]'),
     Router: ('{{"', '"}}'),
 }
-KIND = {
-    Message: "message",
-    Question: "question",
-    Input: "input",
-    Link: "link",
-    Places: "places",
-    Jump: "jump",
-    Router: "router",
-    Handoff: "handoff",
-    End: "end",
-}
+KIND = {cls: name for name, cls in KIND_OF.items()}
+"""The YAML name of each node type (from the model: a new type needs no line here)."""
 
 
 class GraphvizMissing(RuntimeError):
