@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.conversations import Conversations
 from bot.engine import Engine
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.handoff import deliveries
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
-from bot.places import PlaceIndex
 from bot.places.reload import load_index
+from bot.places.search import PlaceIndex
 from bot.reminders.deadlines import (
     DeadlineError,
     check_against_flows,

@@ -30,7 +30,10 @@ def modules() -> dict[str, Path]:
 def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The modules of bot/ that `name` imports, anywhere in it: at the top, inside a
     function (a late import hides a cycle, it does not remove it) or for type checking.
-    `from package import module` needs the package's `__init__` too."""
+    `from package import module` imports that module (as `import package.module` does);
+    `from package import Name` needs what the package's `__init__` defines, so a package
+    whose `__init__` re-exports from a module that takes names back from the package
+    is a cycle."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -43,9 +46,12 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 for _ in range(node.level - 1):
                     anchor = anchor.rpartition(".")[0]
                 base = f"{anchor}.{base}" if base else anchor
-            if base in known:
-                found.add(base)
-            found.update(f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in known)
+            for alias in node.names:
+                module = f"{base}.{alias.name}"
+                if module in known:  # a submodule: Python loads it by that name
+                    found.add(module)
+                elif base in known:  # a name from the package's `__init__` (or a module)
+                    found.add(base)
     found.discard(name)
     return found
 

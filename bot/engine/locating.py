@@ -18,7 +18,7 @@ from bot.engine.outcome import PlaceView
 from bot.engine.trail import ANSWERED, MISSED
 from bot.flows import Places
 from bot.i18n import N_
-from bot.places import card, fallback_text, venue
+from bot.places.cards import card, fallback_text, venue
 from bot.places.communes import communes
 from bot.places.geo import Where, departement
 from bot.places.locate import Located, location, of_commune
