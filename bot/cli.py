@@ -90,7 +90,7 @@ async def _run_with_relais(args: argparse.Namespace) -> int:
     relais = await start(_settings(args))
     try:
         if args.command == "chat":
-            from bot.channels.console import chat
+            from bot.channels.console.chat import chat
 
             await chat(relais, args.channel, args.lang, history=not args.no_history)
         elif args.command == "simulate":

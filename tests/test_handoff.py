@@ -13,13 +13,16 @@ import httpx
 import pytest
 
 from bot.app import start
-from bot.channels.telegram import TelegramChannel, build_application
-from bot.channels.twilio import TwilioSender
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import build_application
+from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.channels.twilio.sender import TwilioSender
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.handoff import audit, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
-from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
+from bot.web.app import create_app
 from tests.conftest import load_france_services
 from tests.fakes.telegram_api import FakeBotApi
 from tests.support.inbox import csrf_of, sign_in, text_of

@@ -37,53 +37,31 @@ def register(commands: argparse._SubParsersAction, db_option: Callable) -> None:
 
 
 async def serve(relais: Relais) -> None:
-    """One process: health, the Telegram webhook and the Twilio webhook, as configured."""
+    """One process: health, the mediators' pages, and the webhooks of the configured
+    channels, their senders given to the outbox."""
     import uvicorn
 
-    from bot.channels.telegram import TelegramChannel, build_application
-    from bot.channels.twilio import TwilioSender
+    from bot.channels.registry import close_all, open_configured
     from bot.web.app import create_app
 
     settings = relais.settings
     if settings.db != ":memory:":
         hold_serving_lock(Path(settings.db))
-    telegram = None
-    senders = {}
-    if settings.telegram is not None:
-        if not settings.telegram.secret:
-            raise ConfigError("RELAIS_TELEGRAM_SECRET is required to serve the Telegram webhook")
-        application = build_application(settings.telegram)
-        await application.initialize()
-        telegram = TelegramChannel(relais.conversations, application)
-        senders.update(telegram.senders())
-    if settings.twilio is not None and not settings.public_url:
-        raise ConfigError("RELAIS_PUBLIC_URL is required to check Twilio's signatures")
-    twilio = None
-    windows = {}
-    if settings.twilio is not None:
-        twilio = TwilioSender(
-            settings.twilio,
-            relais.conversations,
-            budget=settings.sms_segments,
-            public_url=settings.public_url,
-        )
-        senders.update(twilio.senders())
-        windows.update(twilio.windows())
+    channels = await open_configured(relais)
+    senders = {name: send for c in channels for name, send in c.senders().items()}
+    windows = {name: window for c in channels for name, window in c.windows().items()}
     # uvicorn re-raises SIGTERM once it has stopped serving: make that a clean exit, so the
     # cleanup below runs (a container stop sends SIGTERM).
     signal.signal(signal.SIGTERM, _stop)
     host, port = settings.listen
     config = uvicorn.Config(
-        create_app(relais, telegram), host=host, port=port, log_level=settings.log_level.lower()
+        create_app(relais, *channels), host=host, port=port, log_level=settings.log_level.lower()
     )
     try:
         async with relais.outbox(senders, windows), relais.reminders():
             await uvicorn.Server(config).serve()
     finally:
-        if telegram is not None:
-            await telegram.application.shutdown()
-        if twilio is not None:
-            await twilio.close()
+        await close_all(channels)
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -92,7 +70,8 @@ def _stop(_signum: int, _frame: object) -> None:
 
 async def poll(relais: Relais) -> None:
     """Telegram by long polling, for a developer without a public address."""
-    from bot.channels.telegram import TelegramChannel, build_application
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.client import build_application
 
     if relais.settings.telegram is None:
         raise ConfigError("RELAIS_TELEGRAM_TOKEN is missing: create a bot with @BotFather")
@@ -111,10 +90,10 @@ async def poll(relais: Relais) -> None:
 
 
 async def webhook_set() -> int:
-    from bot.channels.telegram import build_application
-    from bot.channels.telegram_setup import register_languages
+    from bot.channels.telegram.client import build_application
+    from bot.channels.telegram.setup import register_languages
+    from bot.channels.telegram.updates import TELEGRAM_PATH
     from bot.i18n import Catalogs
-    from bot.web.app import TELEGRAM_PATH
 
     settings = load_settings()
     if settings.telegram is None or not settings.telegram.secret:
@@ -137,8 +116,8 @@ async def webhook_set() -> int:
 
 async def telegram_setup() -> int:
     """The description and `/` menu in each language, for a bot served by long polling too."""
-    from bot.channels.telegram import build_application
-    from bot.channels.telegram_setup import register_languages
+    from bot.channels.telegram.client import build_application
+    from bot.channels.telegram.setup import register_languages
     from bot.i18n import Catalogs
 
     settings = load_settings()
