@@ -21,6 +21,8 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.channels.registry import views
+    from bot.channels.telegram import commands as telegram_cli
     from bot.flows import cli as flows_cli
     from bot.handoff import cli as handoff_cli
     from bot.i18n import cli as i18n_cli
@@ -36,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to Relais in this terminal")
-    chat.add_argument("--channel", choices=("sms", "telegram"), default="sms")
+    channels = tuple(sorted(views()))
+    chat.add_argument("--channel", choices=channels, default="sms")
     chat.add_argument("--lang", metavar="CODE", help="language of a new conversation")
     chat.add_argument(
         "--no-history", action="store_true", help="keep no history of typed lines on disk"
@@ -44,13 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(chat)
 
     simulate = commands.add_parser("simulate", help="JSON lines in, JSON lines out (for tests)")
-    simulate.add_argument("--channel", choices=("sms", "telegram"), required=True)
+    simulate.add_argument("--channel", choices=channels, required=True)
     simulate.add_argument("--user", metavar="ID", default="simulator")
     simulate.add_argument("--lang", metavar="CODE", help="language of a new conversation")
     simulate.add_argument("--now", metavar="ISO-8601", help="time of the messages")
     _db_option(simulate)
 
     serve_cli.register(commands, _db_option)
+    telegram_cli.register(commands, _db_option)
     places_cli.register(commands)
     handoff_cli.register(commands)
     privacy_cli.register(commands)
@@ -85,7 +89,8 @@ def _loop_factory(command: str) -> Callable[[], asyncio.AbstractEventLoop] | Non
 
 async def _run_with_relais(args: argparse.Namespace) -> int:
     from bot.app import start
-    from bot.web.serve import poll, serve
+    from bot.channels.telegram.commands import poll
+    from bot.web.serve import serve
 
     relais = await start(_settings(args))
     try:
@@ -115,11 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_i18n(args)
         if args.command == "webhook":
-            from bot.web.serve import webhook_set
+            from bot.channels.telegram.commands import webhook_set
 
             return asyncio.run(webhook_set())
         if args.command == "telegram":
-            from bot.web.serve import telegram_setup
+            from bot.channels.telegram.commands import telegram_setup
 
             return asyncio.run(telegram_setup())
         if args.command == "places":

@@ -3,7 +3,8 @@
 `render.py` (a reply → text, buttons, map pin), `updates.py` (the webhook body checked, an
 update → event), `checks.py` (what an update must look like), `client.py` (the bot client,
 shared with the mediators' desk in `bot/handoff/telegram_desk.py`), `channel.py` (handlers,
-the webhook route, the outbox's sender), `setup.py` (description and `/` menu per language).
+the webhook route, the outbox's sender), `setup.py` (description and `/` menu per language),
+`commands.py` (`relais poll`, `relais webhook set`, `relais telegram setup`).
 """
 
 from __future__ import annotations
