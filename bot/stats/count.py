@@ -158,7 +158,7 @@ async def _add(
     await conn.executemany(
         f"INSERT INTO {table} ({keys[table]}, {names}) VALUES ({marks}) "
         f"ON CONFLICT ({keys[table]}) DO UPDATE SET {updates}",
-        [(*key, *row) for key, row in rows.items()],
+        [(*key, *row) for key, row in sorted(rows.items())],  # (workers lock them in one order)
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import Relais
 from bot.config import ConfigError, load_settings
+from bot.store.leases import release_all
 from bot.store.owner import hold_serving_lock
 
 
@@ -45,8 +46,11 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
-    if settings.db != ":memory:":
-        hold_serving_lock(Path(settings.db))
+    if getattr(relais.db, "dialect", "sqlite") == "sqlite":
+        if settings.db != ":memory:":
+            hold_serving_lock(Path(settings.db))
+        # The only server of this file: what a killed one had claimed goes at once.
+        await release_all(relais.db)
     telegram = None
     senders = {}
     if settings.telegram is not None:
