@@ -79,7 +79,15 @@ class Claims:
 
     async def claim(self, channel: str, now: float, room: int) -> list[tuple]:
         """Claim up to `room` due heads of `channel` nobody holds, read by index in due order
-        (a look costs what it sends, not the backlog); their rows."""
+        (a look costs what it sends, not the backlog); their rows. A look that finds none
+        only reads (most looks: a wake-up for another channel, a poll)."""
+        due = await self.db.conn.execute_fetchall(
+            "SELECT 1 FROM outbox WHERE channel = ? AND head = 1 AND next_at <= ? "
+            "AND (lease_until IS NULL OR lease_until < ?) LIMIT 1",
+            (channel, now, now),
+        )
+        if not due:
+            return []
         async with self.db.transaction() as conn:
             return await conn.execute_fetchall(
                 "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id IN ("
