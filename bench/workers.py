@@ -43,16 +43,31 @@ from webhooks import (  # noqa: E402
     start_serve,
     start_telegram_api,
     stop,
+    twilio_request,
     wait_until_up,
 )
 
 from tests.support import postgres  # noqa: E402
 
+PHASES: list[str] = []
+"""The phases run so far: each has its own message ids."""
+
+
+def request(channel: str, n: int, i: int, phase: str) -> tuple[str, dict]:
+    path, kwargs = MAKERS[channel](n, i, "b")
+    if channel == "sms":
+        return twilio_request(n, i, phase)
+    number = PHASES.index(phase) + 1
+    kwargs["json"]["update_id"] = number * 10**8 + n * 1000 + i
+    return path, kwargs
+
 
 async def resident(client, urls, n, messages, phase, channel, results: Results) -> None:
     """One person's messages in order, message i to worker (n + i) mod N."""
+    if phase not in PHASES:
+        PHASES.append(phase)
     for i in range(messages):
-        path, kwargs = MAKERS[channel](n, i, phase)
+        path, kwargs = request(channel, n, i, phase)
         began = time.perf_counter()
         async with client.post(urls[(n + i) % len(urls)] + path, **kwargs) as response:
             await response.read()
