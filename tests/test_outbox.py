@@ -22,7 +22,7 @@ from bot.outbox import (
     waiting,
 )
 from bot.store import open_database
-from bot.store.db import _statements, migrations
+from bot.store.migrate import _statements, migrations
 
 
 async def queue(db, user: str, *texts: str) -> None:

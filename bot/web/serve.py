@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import Relais
 from bot.config import ConfigError, load_settings
+from bot.store.address import SQLITE, parse_address
 from bot.store.owner import hold_serving_lock
 
 
@@ -45,8 +46,9 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
-    if settings.db != ":memory:":
-        hold_serving_lock(Path(settings.db))
+    served = parse_address(settings.db)
+    if served.dialect == SQLITE and served.location != ":memory:":
+        hold_serving_lock(Path(served.location))  # (PostgreSQL: any number of workers)
     telegram = None
     senders = {}
     if settings.telegram is not None:
