@@ -17,15 +17,7 @@ from bot.store import open_database
 from bot.store.db import DatabaseError
 from bot.store.migrate import migrations
 from tests.conftest import NOON
-
-
-async def _rows(target: str, sql: str) -> list[tuple]:
-    """What another process opening the database reads."""
-    db = await open_database(target)
-    try:
-        return [tuple(row) for row in await db.conn.execute_fetchall(sql)]
-    finally:
-        await db.close()
+from tests.support.store import rows_of
 
 
 async def test_state_is_in_the_database_not_in_memory(engine: Engine, db_target: str) -> None:
@@ -86,7 +78,7 @@ async def test_erase_deletes_the_session_row(engine: Engine, db_target: str) -> 
         await conversations.handle("sms", "+33600000004", Text(text), now=NOON)
     await conversations.handle("sms", "+33600000005", Text("salut"), now=NOON)
     await db.close()
-    assert await _rows(db_target, "SELECT channel, user_id FROM sessions") == [
+    assert await rows_of(db_target, "SELECT channel, user_id FROM sessions") == [
         ("sms", "+33600000005")
     ]
 
@@ -148,7 +140,7 @@ async def test_a_batch_keeps_order_dedup_and_erasure_per_person(
     assert "effacées" in results[4].replies[0].text
     assert "Bonjour" in results[5].replies[0].text
     await db.close()
-    assert await _rows(db_target, "SELECT count(*) FROM sessions") == [(1,)]
+    assert await rows_of(db_target, "SELECT count(*) FROM sessions") == [(1,)]
 
 
 async def test_telegram_replies_of_one_batch_are_queued_in_order(
