@@ -152,7 +152,7 @@ def start_server() -> PostgresServer:
         raise PostgresMissing(f"initdb failed: {done.stderr.strip()}; {INSTALL}")
     options = (
         f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=200"
+        "-c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB"
     )
     done = subprocess.run(
         _as_owner(
