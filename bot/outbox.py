@@ -104,9 +104,9 @@ async def enqueue(
     """Queue a message inside the caller's transaction (after the recipient's lock, so their
     messages get ids in the order of the transactions that queue them, across workers)."""
     await lock_people(conn, [(channel, user_id)])
-    cursor = await conn.execute(
+    rows = await conn.execute_fetchall(
         "INSERT INTO outbox (channel, user_id, payload, ticket_id, ticket_message_id, next_at, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             channel,
             user_id,
@@ -117,7 +117,7 @@ async def enqueue(
             now,
         ),
     )
-    return cursor.lastrowid
+    return rows[0][0]
 
 
 async def waiting(conn: aiosqlite.Connection) -> int:
@@ -362,8 +362,8 @@ class Outbox:
                 await set_delivery(conn, row.ticket_message_id, delivery, error)
                 kind = "template" if delivery == WAITING else "message"
                 await conn.executemany(
-                    "INSERT OR IGNORE INTO twilio_messages (sid, ticket_message_id, kind, "
-                    "created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO twilio_messages (sid, ticket_message_id, kind, "
+                    "created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [(sid, row.ticket_message_id, kind, now) for sid in sids],
                 )
         return delivery

@@ -35,8 +35,8 @@ def recorder(log: list, gate: asyncio.Event | None = None):
 
 
 @pytest.fixture
-async def db(db_path):
-    database = await open_database(db_path)
+async def db(db_target):
+    database = await open_database(db_target)
     yield database
     await database.close()
 

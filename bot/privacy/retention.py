@@ -51,7 +51,7 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
         await run(
             "idle conversations deleted",
             "DELETE FROM sessions WHERE updated_at < ? "
-            "AND COALESCE(json_extract(state, '$.ticket'), '') = '' AND NOT EXISTS "
+            "AND COALESCE(state ->> 'ticket', '') = '' AND NOT EXISTS "
             "(SELECT 1 FROM reminders r WHERE r.channel = sessions.channel "
             "AND r.user_id = sessions.user_id)",
             (sessions_before,),

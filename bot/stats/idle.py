@@ -26,8 +26,9 @@ async def sweep(conn: aiosqlite.Connection, flows: FlowSet, idle_seconds: float,
     if cutoff <= since:
         return 0
     rows = await conn.execute_fetchall(
-        "SELECT channel, state FROM sessions WHERE json_extract(state, '$.last_seen') > ? "
-        "AND json_extract(state, '$.last_seen') <= ?",
+        "SELECT channel, state FROM sessions "
+        "WHERE CAST(state ->> 'last_seen' AS DOUBLE PRECISION) > ? "
+        "AND CAST(state ->> 'last_seen' AS DOUBLE PRECISION) <= ?",
         (since, cutoff),
     )
     tally, left = Tally(flows, idle_seconds), 0

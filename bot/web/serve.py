@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import Relais
 from bot.config import ConfigError, load_settings
+from bot.store.address import SQLITE, parse_address
 from bot.store.leases import release_all
 from bot.store.owner import hold_serving_lock
 
@@ -46,9 +47,10 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
-    if getattr(relais.db, "dialect", "sqlite") == "sqlite":
-        if settings.db != ":memory:":
-            hold_serving_lock(Path(settings.db))
+    served = parse_address(settings.db)
+    if served.dialect == SQLITE:
+        if served.location != ":memory:":
+            hold_serving_lock(Path(served.location))  # (PostgreSQL: any number of workers)
         # The only server of this file: what a killed one had claimed goes at once.
         await release_all(relais.db)
     telegram = None
