@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(db_path: str, settings: Settings) -> int:
-    from bot.flows import load_flows
+    from bot.flows.loader import load_flows
     from bot.stats.days import day_of
     from bot.stats.idle import forget_rare_phrases, sweep
 

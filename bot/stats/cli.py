@@ -10,7 +10,7 @@ import time
 from datetime import date
 
 from bot.config import Settings
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.stats.idle import sweep
 from bot.stats.report import csv_text, figures, hide_small
 from bot.store import open_database
