@@ -24,7 +24,8 @@ import aiosqlite
 
 from bot.conversations import Conversations
 from bot.engine import Engine, Session, Text
-from bot.flows import Input, Question, load_flows
+from bot.flows import Input, Question
+from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
 from bot.store import open_database
 

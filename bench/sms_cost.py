@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
 from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, reply_costs
 from bot.languages import native_name

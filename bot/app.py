@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.conversations import Conversations
 from bot.engine import Engine
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
-from bot.places import PlaceIndex
+from bot.places.cards import locator_url
 from bot.places.reload import load_index
+from bot.places.search import PlaceIndex
 from bot.reminders.deadlines import (
     DeadlineError,
     check_against_flows,
@@ -92,6 +93,7 @@ def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine
         rate_limit=settings.rate_limit,
         session_days=round(settings.retention.sessions_days),
         ticket_days=round(settings.retention.delete_tickets_days),
+        locator=locator_url(),
     )
 
 

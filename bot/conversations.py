@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import window
+from bot.effects import Effects
 from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
+from bot.engine.effects import Erase
 from bot.engine.events import ResidentEvent
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue_many, replies_payload
@@ -116,6 +118,7 @@ class Conversations:
         self.places = PlacesWatch(places_version)
         """Swaps in a new index of help places after an import (bot/places/reload.py)."""
         self.relay = Relay(engine.flows)
+        self.effects = Effects(self.relay)
         self.idle_seconds = engine.idle_after.total_seconds()
         """After this long without a message, a conversation was left (for the statistics)."""
         self.clock: Callable[[], float] = time.time
@@ -237,7 +240,7 @@ class Conversations:
                 now = waiting.now.timestamp()
                 tally.step(waiting.channel, session, waiting.event, outcome, now)
                 sessions[waiting.key] = outcome.session
-                if any(effect.kind == "erase" for effect in outcome.effects):
+                if any(isinstance(effect, Erase) for effect in outcome.effects):
                     erased.add(waiting.key)
                     changed.pop(waiting.key, None)
                     log.info("erased the data of a %s user on request", waiting.channel)
@@ -301,7 +304,7 @@ class Conversations:
             effects, done = list(outcome.effects), list(outcome.effects)
             while effects:
                 effect = effects.pop(0)
-                applied = await self.relay.apply(conn, *waiting.key, effect, now)
+                applied = await self.effects.apply(conn, *waiting.key, effect, now)
                 message_id = applied.message_id or message_id
                 for event in applied.events:
                     more = self._step(waiting, outcome.session, covered, event)
@@ -312,7 +315,7 @@ class Conversations:
                     done.extend(more.effects)
                     marks.extend(more.marks)
                     outcome = more
-            if any(e.kind != "erase" for e in done) or waiting.outbound:
+            if any(not isinstance(e, Erase) for e in done) or waiting.outbound:
                 self._queued_outbox = True
         except Exception:
             log.exception("a hand-off step on %s failed; nothing was saved", waiting.channel)

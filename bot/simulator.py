@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.app import Relais
-from bot.channels.bidi import for_display
-from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
+from bot.display.bidi import for_display
+from bot.display.segments import sms_cost
 from bot.engine import Button, Event, Location, Reply, Text
 from bot.languages import direction
 
@@ -82,7 +82,7 @@ class Simulator:
             if not isinstance(value, str):
                 raise BadLine('"button" must be the label of a button, as a string')
             session = await self.relais.conversations.peek(self.channel, self.user)
-            key, labels = self.relais.engine.choices(session)
+            key, labels = self.relais.engine.choices(session, datetime.now(UTC))
             if key is None or value not in labels:
                 return Button("stale", 0)
             return Button(key, labels.index(value))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
 from tests.support import hypothesis_profiles
 
@@ -197,7 +197,8 @@ async def load_france_services(conversations) -> None:
     """Import the real France Services list, then let the running engine see it."""
     from dataclasses import replace
 
-    from bot.places import PlaceIndex, import_source
+    from bot.places import PlaceIndex
+    from bot.places.importer import import_source
 
     await import_source(conversations.db, str(FRANCE_SERVICES), "france-services")
     places = await PlaceIndex.load(conversations.db)

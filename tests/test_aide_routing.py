@@ -10,7 +10,8 @@ from bot.conversations import Conversations
 from bot.engine import Button, Engine, Session, Text
 from bot.engine.routing import Known, route
 from bot.engine.routing import known as known_of
-from bot.flows import Router, load_flows
+from bot.flows import Router
+from bot.flows.loader import load_flows
 from bot.flows.model import Answered, Route
 from bot.handoff.summary import summarise
 from bot.i18n import Catalogs

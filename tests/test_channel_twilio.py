@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from bot.channels.segments import sms_cost
 from bot.channels.twilio import TwilioSender, outgoing, twiml
+from bot.display.segments import sms_cost
 from bot.engine import Reply
 from bot.outbox import Outbox, enqueue, replies_payload
 from bot.web.app import TWILIO_PATH

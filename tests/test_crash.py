@@ -47,9 +47,9 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import start
 from bot.channels import twilio
-from bot.channels.bidi import for_display
-from bot.channels.telegram import pieces
 from bot.config import Settings, TwilioSettings
+from bot.display.bidi import for_display
+from bot.display.telegram import pieces
 from bot.engine import Reply, Text
 from bot.outbox import replies_of
 from bot.store.keyed import keyed_hash

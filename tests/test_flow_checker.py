@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import FlowError, load_flows
+from bot.flows import FlowError
+from bot.flows.loader import load_flows
 from tests.conftest import BROKEN_FLOWS, FIXTURE_FLOWS, relais_command
 
 CASES = sorted(

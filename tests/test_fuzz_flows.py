@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine import Engine
-from bot.flows import FlowError, load_flows
+from bot.flows import FlowError
+from bot.flows.loader import load_flows
 from bot.flows.model import KIND_OF, VALIDATORS
 from bot.i18n import Catalogs
 from tests.conftest import FIXTURE_FLOWS, NOON, TESTS

@@ -20,8 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine import Engine, Location, Session, Text
-from bot.places import PlaceIndex, PlacesSourceError, france_services, import_source, standard
-from bot.places.readers import COORDINATES, FORMATS
+from bot.places import PlaceIndex, france_services, standard
+from bot.places.importer import import_source
+from bot.places.readers import COORDINATES, FORMATS, PlacesSourceError
 from bot.store import open_database
 from tests.conftest import NOON
 from tests.support.fuzzing import Loop, at_most, error_log, fuzz

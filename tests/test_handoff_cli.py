@@ -14,7 +14,7 @@ import pytest
 from bot import cli
 from bot.handoff import mediators
 from bot.handoff.tickets import add_message, open_ticket, set_delivery, set_status
-from bot.places import import_source
+from bot.places.importer import import_source
 from bot.store import open_database
 from tests.conftest import FRANCE_SERVICES, relais_command
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.bidi import LRI, PDI, RLM, for_display
 from bot.config import Settings
+from bot.display.bidi import LRI, PDI, RLM, for_display
 from bot.engine import Engine, Session, Text
 from bot.engine.commands import WORDS, Command, find_command
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.i18n import Catalogs, Translator, missing_texts, workflow
 from bot.i18n.quality import MAX_SEGMENTS_TRANSLATED, bot_text_costs, lost_facts, reply_costs
 from bot.languages import native_name

@@ -11,9 +11,10 @@ from datetime import datetime
 import pytest
 
 from bot.engine import Engine, Location, Session, Text
-from bot.places import PlaceIndex, haversine_km, import_source
+from bot.places import PlaceIndex, haversine_km
 from bot.places.communes import communes
 from bot.places.hours import PARIS
+from bot.places.importer import import_source
 from bot.places.model import ACCES, MATERIEL, OUTILS, Place
 from bot.store import open_database
 from tests.conftest import OPEN_DATA

@@ -6,10 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
 from bot.i18n import Translator
-from bot.places import PlaceIndex, card, fallback_text, haversine_km, import_source, venue
+from bot.places import PlaceIndex, card, fallback_text, haversine_km, venue
 from bot.places.hours import PARIS, Schedule, Status
+from bot.places.importer import import_source
 from bot.places.model import DEMARCHES, FRANCE_SERVICES, PARENTALITE, Place
 from bot.places.search import Ranked
 from bot.store import open_database

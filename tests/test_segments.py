@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
 
 
 @pytest.mark.parametrize(

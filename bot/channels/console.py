@@ -7,9 +7,9 @@ import sys
 
 from bot.app import Relais
 from bot.channels.line_editing import LineEditor, history_path
-from bot.channels.segments import sms_cost
 from bot.channels.sms import render_sms
 from bot.config import ConfigError
+from bot.display.segments import sms_cost
 from bot.engine import Reply, Text
 from bot.languages import native_name
 from bot.outbox import replies_of

@@ -6,33 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channels.bidi import for_display
-from bot.channels.segments import sms_cost
+from bot.display.bidi import for_display
+from bot.display.segments import sms_cost
+from bot.display.sms import sms_text
 
 if TYPE_CHECKING:
     from bot.engine import Reply
-
-
-_EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+ ?"
-)
-"""Pictographs (with their variation selectors and joiners) and the space after them."""
-
-
-def without_emoji(label: str) -> str:
-    """SMS choices carry no emoji: one alone makes a French SMS UCS-2, 70 characters a part
-    instead of 160, and costs two characters of an Arabic or Russian one."""
-    return _EMOJI.sub("", label).strip() or label
-
-
-def sms_text(text: str, choices: Sequence[str] = (), url: str | None = None) -> str:
-    lines = [text]
-    lines.extend(
-        f"{number}. {without_emoji(label)}" for number, label in enumerate(choices, start=1)
-    )
-    if url:
-        lines.append(url)
-    return "\n".join(lines)
 
 
 def render_sms(reply: Reply) -> str:

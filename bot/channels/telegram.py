@@ -37,12 +37,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.bidi import for_display
 from bot.config import TelegramSettings
 from bot.conversations import Conversations
+from bot.display.bidi import for_display
+from bot.display.telegram import pieces
 from bot.engine import Button, Event, Location, Media, Reply, Text
 from bot.engine.events import button_token
-from bot.flows.check import TELEGRAM_MAX_TEXT
 from bot.handoff import actions, audit, tickets
 from bot.handoff.mediators import organisation_by_chat
 from bot.handoff.relay import CLAIM, CLOSE
@@ -90,17 +90,6 @@ def event_of(message) -> Event:
             return Location(lat, lon)
         return Media()
     return Text(message.text) if isinstance(message.text, str) else Media()
-
-
-def pieces(text: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
-    """Texts over Telegram's limit, cut at line ends."""
-    out: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        out.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*out, text]
 
 
 class TelegramChannel:

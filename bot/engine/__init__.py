@@ -1,6 +1,7 @@
 """The conversation engine: pure, (state, event, now) -> replies, new state, effects."""
 
 from bot.engine.core import Engine
+from bot.engine.effects import Effect
 from bot.engine.events import (
     Button,
     Event,
@@ -12,7 +13,7 @@ from bot.engine.events import (
     TicketOpened,
     TicketRefused,
 )
-from bot.engine.outcome import Effect, Outcome, PlaceView, Reply
+from bot.engine.outcome import Outcome, PlaceView, Reply
 from bot.engine.session import Session
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot.engine import texts
 from bot.engine.events import Button, Event, Text, button_token
 from bot.engine.matching import match_choice
-from bot.engine.outcome import Effect, Reply
+from bot.engine.outcome import Reply
 from bot.i18n.detect import Guess, guess, language_named, script_language
 from bot.languages import SOURCE_LANGUAGE, native_name
 
@@ -142,7 +142,6 @@ def _switch(turn: _Turn, lang: str, announce: bool | None) -> None:
     s = turn.s
     s.lang = lang
     turn.tr = turn.engine.catalogs.get(lang)
-    turn.effects.append(Effect("language", {"lang": lang}))
     if announce is None:
         turn.say(texts.LANGUAGE_SET)
         return

@@ -18,7 +18,7 @@ from bot.engine.outcome import PlaceView
 from bot.engine.trail import ANSWERED, MISSED
 from bot.flows import Places
 from bot.i18n import N_
-from bot.places import card, fallback_text, venue
+from bot.places.cards import card, fallback_text, venue
 from bot.places.communes import communes
 from bot.places.geo import Where, departement
 from bot.places.locate import Located, location, of_commune
@@ -96,7 +96,7 @@ def missed(turn: _Turn, node: Places, located: Located) -> None:
         turn.ask(node)
         return
     turn.mark(ANSWERED, node.id)
-    turn.add(fallback_text(turn.topic(), turn.tr))
+    turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.engine.locator))
     s.remember(s.flow, node.id, "")
     s.push_back(s.flow, node.id)
     s.place, s.where = [], []
@@ -168,7 +168,7 @@ def show_places(turn: _Turn, where: Where) -> bool:
     travel = not s.home
     ranked = index.nearest(where, need(turn), turn.lang, turn.now, travel=travel)
     if not ranked:
-        turn.add(fallback_text(turn.topic(), turn.tr))
+        turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.engine.locator))
         return False
     turn.add(turn.tr.text(texts.PLACES_NEAR).format(place=where.label))
     for item in ranked:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from bot.engine.effects import Effect
 from bot.engine.session import Session
 from bot.engine.trail import Mark
 
@@ -34,14 +34,6 @@ class Reply:
     ask_location: bool = False
     """The reply asks where the person is: Telegram offers a "share my location" button."""
     place: PlaceView | None = None
-
-
-@dataclass(frozen=True)
-class Effect:
-    """Something the service must carry out after the state is saved (never inside the engine)."""
-
-    kind: str  # "handoff", "erase", "stop", "start", "language"
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The reminders dialogue: offered at the end of a procedure with a deadline, chosen from the
 "Rappels" entry, answered when one arrives ("C'est fait" / "Aidez-moi"), ended by STOP, OUBLI
 or "arrêter les rappels". Pure like the rest of the engine: what is decided goes out as
-effects ("remind", "unremind") that the service writes to the database."""
+effects (`Remind`, `Unremind`) that the service writes to the database."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.engine import texts
+from bot.engine.effects import Remind, Unremind
 from bot.engine.events import Button, Event, Text
-from bot.engine.outcome import Effect
 from bot.i18n import N_
-from bot.reminders.deadlines import PARIS
+from bot.places.hours import PARIS
 from bot.text import normalize
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def due(turn: _Turn, event: ReminderDue) -> None:
     """Say the reminder, with "C'est fait" / "Aidez-moi"."""
     s, deadline = turn.s, turn.engine.deadlines and turn.engine.deadlines.get(event.purpose)
     if s.is_new or s.stopped or deadline is None or event.purpose not in s.reminders:
-        turn.effects.append(Effect("unremind", {"purpose": event.purpose}))
+        turn.effects.append(Unremind(event.purpose))
         return
     text = turn.tr.text(DUE[event.purpose]).format(closes=deadline.closes)
     s.last_seen = turn.now.timestamp()  # the answer continues this, not a visit after weeks
@@ -141,7 +141,7 @@ def menu(turn: _Turn) -> None:
 def stop_all(turn: _Turn) -> None:
     had = bool(turn.s.reminders)
     turn.s.reminders = {}
-    turn.effects.append(Effect("unremind", {"purpose": None}))
+    turn.effects.append(Unremind(None))
     turn.say(ALL_STOPPED if had else NONE_HELD)
 
 
@@ -207,8 +207,7 @@ def start(turn: _Turn, purpose: str) -> None:
 def remind(turn: _Turn, purpose: str, month: int | None) -> None:
     next_at = turn.engine.deadlines.next_due(purpose, turn.now.timestamp(), month)
     turn.s.reminders = {**turn.s.reminders, purpose: month}
-    data = {"purpose": purpose, "lang": turn.lang, "month": month, "next_at": next_at}
-    turn.effects.append(Effect("remind", data))
+    turn.effects.append(Remind(purpose, turn.lang, next_at, month))
     date = datetime.fromtimestamp(next_at, PARIS).strftime("%d/%m/%Y")
     turn.add(turn.tr.text(REMINDER_SET).format(date=date))
     turn.say(texts.CONTINUE)

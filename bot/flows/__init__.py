@@ -1,6 +1,10 @@
-"""Decision flows: their definition, loading from YAML and checking."""
+"""Decision flows: their definition, loading from YAML and checking.
 
-from bot.flows.loader import load_flows
+The package exports the model only: loading and checking (`bot.flows.loader`,
+`bot.flows.check`) are imported where they are used, so the engine does not load the
+YAML reader, the JSON Schema validator or the checker.
+"""
+
 from bot.flows.model import (
     Choice,
     End,
@@ -35,5 +39,4 @@ __all__ = [
     "Question",
     "Route",
     "Router",
-    "load_flows",
 ]

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
+from bot.display.telegram import TELEGRAM_MAX_TEXT
 from bot.flows.glossary import glossary_problems, load_glossary
 from bot.flows.model import Flow, Input, Jump, Link, Message, Node, Places, Question, Router
 from bot.flows.problems import Problem
@@ -21,7 +22,6 @@ from bot.flows.writing import (
 )
 from bot.text import normalize
 
-TELEGRAM_MAX_TEXT = 4096
 MAX_CHOICES = 8
 REVIEW_EVERY = timedelta(days=365)
 
@@ -90,13 +90,7 @@ def _jump_entries(flows) -> dict[str, set[str]]:
 
 
 def _successors(node: Node) -> list[str | None]:
-    if isinstance(node, Question):
-        return [c.next for c in node.choices if c.command is None]
-    if isinstance(node, Message | Link | Input | Places):
-        return [node.next]
-    if isinstance(node, Router):
-        return [*(r.next for r in node.routes), node.default]
-    return []
+    return [edge.target for edge in node.edges()]
 
 
 def _check_flow(
@@ -318,16 +312,13 @@ def _passing_loops(flows: dict[str, Flow]) -> Iterator[Problem]:
 def _passing_next(flows: dict[str, Flow], flow_id: str, node_id: str) -> list[tuple[str, str]]:
     flow = flows.get(flow_id)
     node = flow.nodes.get(node_id) if flow else None
-    if isinstance(node, Message | Link) and node.next in flow.nodes:
-        return [(flow_id, node.next)]
-    if isinstance(node, Router):
-        targets = dict.fromkeys([*(r.next for r in node.routes), node.default])
-        return [(flow_id, t) for t in targets if t in flow.nodes]
-    if isinstance(node, Jump) and node.flow in flows:
-        target = flows[node.flow]
-        node_id = node.node or target.start
-        return [(node.flow, node_id)] if node_id in target.nodes else []
-    return []
+    if node is None or not node.passing:
+        return []
+    if isinstance(node, Jump):
+        target = node.target(flows)
+        return [target] if target and target[1] in flows[target[0]].nodes else []
+    targets = dict.fromkeys(edge.target for edge in node.edges())
+    return [(flow_id, t) for t in targets if t in flow.nodes]
 
 
 def _is_https(url: str) -> bool:

@@ -2,12 +2,16 @@
 
 A flow is a list of nodes. The engine walks "passing" nodes (message, link, jump, router)
 at once and stops at "waiting" nodes (question, input) or "resting" nodes (end, handoff).
+Where a node leads is said here once (`edges`, `Jump.target`): the engine, the checker and
+the diagrams all read it from the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import ClassVar
 
 SPEC_VERSION = 1
 """The newest flow format this program understands (`spec_version` in each YAML file)."""
@@ -29,9 +33,26 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """One way out of a node, to another node of the same flow."""
+
+    target: str | None
+    """None: the way out is missing (a dead end the checker reports)."""
+    via: Choice | Route | None = None
+    """The choice or route that takes it; None: the node's one way on, or a router's default."""
+
+
+@dataclass(frozen=True)
 class NodeBase:
     id: str
     line: int
+
+    passing: ClassVar[bool] = False
+    """Walked at once, without waiting for the person (message, link, jump, router)."""
+
+    def edges(self) -> tuple[Edge, ...]:
+        """The ways out of this node inside its flow (a jump leaves the flow: `target`)."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -39,11 +60,20 @@ class Message(NodeBase):
     text: str
     next: str | None
 
+    passing: ClassVar[bool] = True
+
+    def edges(self) -> tuple[Edge, ...]:
+        return (Edge(self.next),)
+
 
 @dataclass(frozen=True)
 class Question(NodeBase):
     text: str
     choices: tuple[Choice, ...]
+
+    def edges(self) -> tuple[Edge, ...]:
+        """A choice with a `command` runs it instead of leading to a node."""
+        return tuple(Edge(c.next, c) for c in self.choices if c.command is None)
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,9 @@ class Input(NodeBase):
     save: str | None = None
     retry: str | None = None
 
+    def edges(self) -> tuple[Edge, ...]:
+        return (Edge(self.next),)
+
 
 @dataclass(frozen=True)
 class Link(NodeBase):
@@ -61,6 +94,11 @@ class Link(NodeBase):
     url: str
     label: str
     next: str | None
+
+    passing: ClassVar[bool] = True
+
+    def edges(self) -> tuple[Edge, ...]:
+        return (Edge(self.next),)
 
 
 @dataclass(frozen=True)
@@ -73,11 +111,22 @@ class Places(NodeBase):
     """Help beyond a procedure the places must offer (`apprendre`, `internet`, `materiel`,
     `langue`); None: the places fit the topic."""
 
+    def edges(self) -> tuple[Edge, ...]:
+        return (Edge(self.next),)
+
 
 @dataclass(frozen=True)
 class Jump(NodeBase):
     flow: str
     node: str | None = None
+
+    passing: ClassVar[bool] = True
+
+    def target(self, flows: Mapping[str, Flow]) -> tuple[str, str] | None:
+        """(flow, node) it lands on: the node named, else the flow's start; None when the
+        flow does not exist."""
+        flow = flows.get(self.flow)
+        return None if flow is None else (self.flow, self.node or flow.start)
 
 
 @dataclass(frozen=True)
@@ -110,6 +159,11 @@ class Router(NodeBase):
 
     routes: tuple[Route, ...]
     default: str
+
+    passing: ClassVar[bool] = True
+
+    def edges(self) -> tuple[Edge, ...]:
+        return (*(Edge(r.next, r) for r in self.routes), Edge(self.default))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Iterator
 
 from bot.flows.model import (
+    KIND_OF,
+    Choice,
     End,
     Flow,
     FlowSet,
@@ -14,7 +16,6 @@ from bot.flows.model import (
     Input,
     Jump,
     Link,
-    Message,
     Node,
     Places,
     Question,
@@ -30,17 +31,8 @@ SHAPES = {
     Jump: ('>"', '"]'),
     Router: ('{{"', '"}}'),
 }
-KIND = {
-    Message: "message",
-    Question: "question",
-    Input: "input",
-    Link: "link",
-    Places: "places",
-    Jump: "jump",
-    Router: "router",
-    Handoff: "handoff",
-    End: "end",
-}
+KIND = {cls: name for name, cls in KIND_OF.items()}
+"""The YAML name of each node type (from the model: a new type needs no line here)."""
 
 
 class GraphvizMissing(RuntimeError):
@@ -63,16 +55,16 @@ def _caption(node: Node) -> str:
 
 
 def _edges(node: Node) -> Iterator[tuple[str, str | None]]:
-    if isinstance(node, Question):
-        for choice in node.choices:
-            if choice.next:
-                yield choice.next, choice.label
-    elif isinstance(node, Message | Link | Input | Places) and node.next:
-        yield node.next, None
-    elif isinstance(node, Router):
-        for route in node.routes:
-            yield route.next, condition(route)
-        yield node.default, "sinon"
+    """The arrows of a node (from the flow model's edges), with their labels."""
+    for edge in node.edges():
+        if isinstance(edge.via, Choice):
+            label = edge.via.label
+        elif isinstance(edge.via, Route):
+            label = condition(edge.via)
+        else:
+            label = "sinon" if isinstance(node, Router) else None
+        if edge.target:
+            yield edge.target, label
 
 
 def condition(route: Route) -> str:

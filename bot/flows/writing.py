@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bot.channels.segments import sms_cost
-from bot.channels.sms import sms_text
-from bot.flows.model import End, Flow, Handoff, Input, Link, Message, Node, Places, Question
+from bot.display.segments import sms_cost
+from bot.display.sms import sms_text
+from bot.flows.model import Flow, Link, Node, Question
 
 MAX_SENTENCE_WORDS = 20
 MAX_AVERAGE_WORDS = 12
@@ -64,9 +64,8 @@ def sms_of(node: Node, translate: Callable[[str], str] = str) -> str | None:
         return sms_text(translate(node.text), [translate(c.label) for c in node.choices])
     if isinstance(node, Link):
         return sms_text(translate(node.text), url=node.url)
-    if isinstance(node, Message | Input | Places | Handoff | End) and node.text:
-        return translate(node.text)
-    return None
+    text = getattr(node, "text", None)  # any other node type that says something
+    return translate(text) if text else None
 
 
 def measure(flow: Flow) -> Writing:

@@ -14,14 +14,21 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot import window
-from bot.engine import Effect, Event, TicketOpened, TicketRefused
+from bot.engine.effects import (
+    Feedback,
+    LeaveTicket,
+    MediatorMessage,
+    OpenTicket,
+    RelayToMediator,
+    TicketWasClosed,
+)
+from bot.engine.events import Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
 from bot.handoff.mediators import covered_places, organisation, organisation_for_place
 from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
 from bot.reminders import store as reminder_store
-from bot.reminders.effects import reminder_effect
 from bot.stats import tickets as counters
 
 log = logging.getLogger(__name__)
@@ -72,79 +79,114 @@ class Relay:
             self._covered = (time.monotonic(), places)
         return places
 
-    async def apply(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Effect, now: float
+    async def relay(
+        self,
+        conn: aiosqlite.Connection,
+        channel: str,
+        user_id: str,
+        effect: RelayToMediator,
+        now: float,
     ) -> Applied:
-        data = effect.data
-        if effect.kind == "handoff":
-            return await self.open(conn, channel, user_id, data, now)
-        if effect.kind == "erase":
-            await self.erase(conn, channel, user_id, now)
-            return Applied()
-        if effect.kind in ("remind", "unremind", "stop"):
-            await reminder_effect(conn, channel, user_id, effect, now)
-            return Applied()
-        if effect.kind not in ("relay", "said", "closed", "leave", "feedback"):
-            return Applied()
-        ticket = await tickets.ticket_by_code(conn, data.get("code", ""))
-        if ticket is None:
-            return Applied()
-        if effect.kind == "relay":
-            await tickets.add_message(conn, ticket.id, "resident", data["text"], now)
+        """The resident's words while a ticket is open: kept, and shown to the desk."""
+        ticket = await tickets.ticket_by_code(conn, effect.code)
+        if ticket is not None:
+            await tickets.add_message(conn, ticket.id, "resident", effect.text, now)
             await self.notify_chat(
-                conn, ticket.id, f"{ticket.code}, la personne écrit :\n{data['text']}", now
-            )
-        elif effect.kind == "said":
-            if data["delivered"]:
-                await counters.first_answer(conn, ticket, now)
-                if ticket.status == "open":  # answering is taking it: the others see who
-                    await counters.count_ticket(conn, ticket, "claimed", now)
-                    await conn.execute(
-                        "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
-                        (data["name"], ticket.id),
-                    )
-                message_id = await tickets.add_message(
-                    conn,
-                    ticket.id,
-                    "mediator",
-                    data["text"],
-                    now,
-                    name=data["name"],
-                    delivery="queued",
-                )
-                return Applied(message_id=message_id)
-            message_id = await tickets.add_message(
-                conn, ticket.id, "mediator", data["text"], now, name=data["name"]
-            )
-            await tickets.set_delivery(
-                conn, message_id, "failed", "la personne n'est plus en conversation"
-            )
-        elif effect.kind == "closed":
-            by = data.get("by") or "un médiateur"
-            asked = ticket.status in ("open", "claimed") and data.get("delivered", True)
-            await counters.closed(conn, ticket, now, asked)
-            await tickets.set_status(conn, ticket.id, "closed", now)
-            await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
-            text = f"{ticket.code} : clos par {by}."
-            await self.notify_chat(conn, ticket.id, text, now, closed=True)
-        elif effect.kind == "leave":
-            await tickets.set_status(conn, ticket.id, "left", now)
-            note = "La personne est revenue au menu du bot : elle ne lit plus vos messages."
-            await tickets.add_message(conn, ticket.id, "relais", note, now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
-        elif effect.kind == "feedback":
-            await tickets.set_helped(conn, ticket.code, data["helped"])
-            column = "helped_yes" if data["helped"] else "helped_no"
-            await counters.count_ticket(conn, ticket, column, now)
-            said = "cela l'a aidée" if data["helped"] else "cela ne l'a pas aidée"
-            await tickets.add_message(
-                conn, ticket.id, "relais", f"Avis de la personne : {said}.", now
+                conn, ticket.id, f"{ticket.code}, la personne écrit :\n{effect.text}", now
             )
         return Applied()
 
-    async def open(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, data: dict, now: float
+    async def mediator_said(
+        self,
+        conn: aiosqlite.Connection,
+        channel: str,
+        user_id: str,
+        effect: MediatorMessage,
+        now: float,
     ) -> Applied:
+        ticket = await tickets.ticket_by_code(conn, effect.code)
+        if ticket is None:
+            return Applied()
+        if effect.delivered:
+            await counters.first_answer(conn, ticket, now)
+            if ticket.status == "open":  # answering is taking it: the others see who
+                await counters.count_ticket(conn, ticket, "claimed", now)
+                await conn.execute(
+                    "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
+                    (effect.name, ticket.id),
+                )
+            message_id = await tickets.add_message(
+                conn,
+                ticket.id,
+                "mediator",
+                effect.text,
+                now,
+                name=effect.name,
+                delivery="queued",
+            )
+            return Applied(message_id=message_id)
+        message_id = await tickets.add_message(
+            conn, ticket.id, "mediator", effect.text, now, name=effect.name
+        )
+        await tickets.set_delivery(
+            conn, message_id, "failed", "la personne n'est plus en conversation"
+        )
+        return Applied()
+
+    async def closed(
+        self,
+        conn: aiosqlite.Connection,
+        channel: str,
+        user_id: str,
+        effect: TicketWasClosed,
+        now: float,
+    ) -> Applied:
+        ticket = await tickets.ticket_by_code(conn, effect.code)
+        if ticket is None:
+            return Applied()
+        by = effect.by or "un médiateur"
+        asked = ticket.status in ("open", "claimed") and effect.delivered
+        await counters.closed(conn, ticket, now, asked)
+        await tickets.set_status(conn, ticket.id, "closed", now)
+        await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
+        text = f"{ticket.code} : clos par {by}."
+        await self.notify_chat(conn, ticket.id, text, now, closed=True)
+        return Applied()
+
+    async def left(
+        self,
+        conn: aiosqlite.Connection,
+        channel: str,
+        user_id: str,
+        effect: LeaveTicket,
+        now: float,
+    ) -> Applied:
+        ticket = await tickets.ticket_by_code(conn, effect.code)
+        if ticket is None:
+            return Applied()
+        await tickets.set_status(conn, ticket.id, "left", now)
+        note = "La personne est revenue au menu du bot : elle ne lit plus vos messages."
+        await tickets.add_message(conn, ticket.id, "relais", note, now)
+        await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
+        return Applied()
+
+    async def feedback(
+        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Feedback, now: float
+    ) -> Applied:
+        ticket = await tickets.ticket_by_code(conn, effect.code)
+        if ticket is None:
+            return Applied()
+        await tickets.set_helped(conn, ticket.code, effect.helped)
+        column = "helped_yes" if effect.helped else "helped_no"
+        await counters.count_ticket(conn, ticket, column, now)
+        said = "cela l'a aidée" if effect.helped else "cela ne l'a pas aidée"
+        await tickets.add_message(conn, ticket.id, "relais", f"Avis de la personne : {said}.", now)
+        return Applied()
+
+    async def open(
+        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: OpenTicket, now: float
+    ) -> Applied:
+        data = effect.data
         place = data.get("place") or []
         org = await organisation_for_place(conn, place[0]) if place else None
         if org is None:

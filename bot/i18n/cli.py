@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bot.config import load_settings
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Catalog
 
-from bot.channels.bidi import for_display
-from bot.channels.segments import sms_cost
-from bot.channels.sms import sms_text
+from bot.display.bidi import for_display
+from bot.display.segments import sms_cost
+from bot.display.sms import sms_text
 from bot.flows import FlowSet
 from bot.flows.writing import sms_of
 from bot.i18n import Catalogs, Translator

@@ -2,29 +2,26 @@
 
 Import open data (`importer`), find where the resident is (`geo`), rank the nearest places
 that fit the need (`search`), say whether they are open (`hours`) and show them (`cards`).
+The package exports what the conversation needs; the importer (network, database) is
+imported from `bot.places.importer` where it is used.
 """
 
 from bot.places.cards import card, fallback_text, venue
 from bot.places.geo import Where, haversine_km
 from bot.places.hours import Opening, Status
-from bot.places.importer import ImportReport, import_source
 from bot.places.model import Place
-from bot.places.readers import PlacesSourceError
 from bot.places.search import TOPICS, PlaceIndex, Ranked
 
 __all__ = [
     "TOPICS",
-    "ImportReport",
     "Opening",
     "Place",
     "PlaceIndex",
-    "PlacesSourceError",
     "Ranked",
     "Status",
     "Where",
     "card",
     "fallback_text",
     "haversine_km",
-    "import_source",
     "venue",
 ]

@@ -16,7 +16,7 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.units import format_unit
 
-from bot.channels.segments import sms_cost
+from bot.display.segments import sms_cost
 from bot.i18n import N_, Translator
 from bot.places.hours import Opening, Schedule, Status, local
 from bot.places.model import REFERRAL, RESIDENTS, Place

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.places import model
 from bot.places.geo import EARTH_RADIUS_KM, Where, haversine_km, name_key
@@ -29,7 +30,9 @@ from bot.places.hours import UNKNOWN, Opening, Schedule, Status
 from bot.places.locate import Located, at, locate
 from bot.places.model import COLUMNS, Place
 from bot.places.ranking import COMES_TO_YOU, MAX_FIT, flags, weight_of
-from bot.store import Database
+
+if TYPE_CHECKING:
+    from bot.store import Database
 
 TOPICS = (
     "caf",

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "purge", help="delete or anonymise what is past its retention period (run daily)"
     )
     command.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
     )
 
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(db_path: str, settings: Settings) -> int:
-    from bot.flows import load_flows
+    from bot.flows.loader import load_flows
     from bot.stats.days import day_of
     from bot.stats.idle import forget_rare_phrases, sweep
 

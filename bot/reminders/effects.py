@@ -6,29 +6,36 @@ import logging
 
 import aiosqlite
 
-from bot.engine import Effect
+from bot.engine.effects import Remind, Stop, Unremind
 from bot.reminders import store
 
 log = logging.getLogger(__name__)
 
 
-async def reminder_effect(
-    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Effect, now: float
+async def remember(
+    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Remind, now: float
 ) -> None:
-    data = effect.data
-    if effect.kind == "remind":
-        await store.remember(
-            conn,
-            channel,
-            user_id,
-            data["purpose"],
-            data["lang"],
-            data["next_at"],
-            now,
-            month=data.get("month"),
-        )
-        log.info("a %s user asked for the %s reminder", channel, data["purpose"])
-    elif effect.kind == "unremind":
-        await store.forget(conn, channel, user_id, data.get("purpose"))
-    elif effect.kind == "stop":
-        await store.forget(conn, channel, user_id)
+    await store.remember(
+        conn,
+        channel,
+        user_id,
+        effect.purpose,
+        effect.lang,
+        effect.next_at,
+        now,
+        month=effect.month,
+    )
+    log.info("a %s user asked for the %s reminder", channel, effect.purpose)
+
+
+async def forget(
+    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Unremind, now: float
+) -> None:
+    await store.forget(conn, channel, user_id, effect.purpose)
+
+
+async def stop(
+    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Stop, now: float
+) -> None:
+    """STOP ends every reminder at once."""
+    await store.forget(conn, channel, user_id)

@@ -10,7 +10,7 @@ import time
 from datetime import date
 
 from bot.config import Settings
-from bot.flows import load_flows
+from bot.flows.loader import load_flows
 from bot.stats.idle import sweep
 from bot.stats.report import csv_text, figures, hide_small
 from bot.store import open_database
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     shape.add_argument("--json", action="store_true")
     shape.add_argument("--csv", action="store_true")
     command.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
     )
 
 

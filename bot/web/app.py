@@ -21,7 +21,7 @@ from bot.channels.telegram_checks import BadUpdate, check_update
 from bot.channels.twilio_status import record_status
 from bot.i18n import missing_texts
 from bot.outbox import health as outbox_health
-from bot.store.errors import DRIVER_ERRORS, DatabaseError
+from bot.store.errors import DatabaseError, driver_errors
 from bot.web.bodies import read_body
 from bot.web.figures import figures_routes
 from bot.web.inbox import inbox_routes
@@ -49,7 +49,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
         checks = {"flows": len(relais.engine.flows.flows)}
         try:
             checks["schema_version"] = await relais.db.schema_version()
-        except (*DRIVER_ERRORS, ValueError) as exc:
+        except (*driver_errors(), ValueError) as exc:
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())
@@ -118,7 +118,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             return form
         try:
             await record_status(relais.db, form)
-        except (DatabaseError, *DRIVER_ERRORS):
+        except (DatabaseError, *driver_errors()):
             return unavailable()
         return PlainTextResponse("ok")
 
@@ -128,7 +128,7 @@ def create_app(relais: Relais, telegram: TelegramChannel | None = None) -> Starl
             return form
         try:
             reply = await twilio.handle_webhook(relais.conversations, form, settings.sms_segments)
-        except (DatabaseError, *DRIVER_ERRORS):
+        except (DatabaseError, *driver_errors()):
             return unavailable()
         return Response(reply, media_type="application/xml")
 

@@ -36,13 +36,16 @@ class PostgresMissing(RuntimeError):
     """Neither RELAIS_TEST_POSTGRES nor initdb/pg_ctl: the message says how to get them."""
 
 
-def server_binaries() -> Path | None:
+DEBIAN = "/usr/lib/postgresql/*/bin/initdb"
+
+
+def server_binaries(debian: str = DEBIAN) -> Path | None:
     """The folder of initdb and pg_ctl: on PATH, else Debian's /usr/lib/postgresql/N/bin."""
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent
     versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        glob.glob(debian),
         key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
     )
     return Path(versions[-1]).parent if versions else None
