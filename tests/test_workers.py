@@ -36,9 +36,9 @@ import psycopg
 import pytest
 
 from bot.app import start
-from bot.channels.bidi import for_display
-from bot.channels.telegram import pieces
 from bot.config import Settings
+from bot.display.bidi import for_display
+from bot.display.telegram import pieces
 from bot.engine import Text
 from bot.outbox import replies_of
 from bot.web.app import TELEGRAM_PATH
