@@ -18,10 +18,16 @@ import pytest
 from bot.engine import Engine
 from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
-from tests.support import hypothesis_profiles
+from tests.support import flow_cache, hypothesis_profiles
 
 HYPOTHESIS_PROFILE = hypothesis_profiles.load(os.environ)
 """Loaded before any test module builds its settings: `ci` when CI=true, else `dev`."""
+flow_cache.install()  # before the test modules import bot.app: flows loaded once per process
+
+# The suite runs in parallel (README: `pytest -n auto --dist loadfile`, each module's tests
+# in one process). A fixture with scope="session" runs once per process; what must differ
+# between processes is chosen by the OS (port 0, tmp_path) or named after pytest-xdist's
+# `worker_id` fixture ("gw0", "gw1"…, "master" without -n): a database cluster per worker, say.
 
 TESTS = Path(__file__).parent
 FIXTURE_FLOWS = TESTS / "fixtures" / "flows"
@@ -111,7 +117,7 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
         except OSError:
             assert process.poll() is None, f"the server exited with {process.returncode}"
             assert time.monotonic() < deadline, f"{url} did not answer in {seconds} s"
-            time.sleep(0.2)
+            time.sleep(0.05)  # a server starts in about a second: answer as soon as it is up
 
 
 def start_serve(

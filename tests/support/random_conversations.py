@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from bot.engine import (
     Button,
@@ -64,14 +65,29 @@ def events(engine: Engine):
     )
 
 
+_strategies: dict[int, tuple[Engine, SearchStrategy, SearchStrategy]] = {}
+
+
+def strategies_of(engine: Engine) -> tuple[SearchStrategy, SearchStrategy]:
+    """(starting nodes, events) of `engine`, built once: building them walks every flow, and
+    Hypothesis validates a new strategy on each draw (that was most of the test's time). The
+    same strategies, so the same examples."""
+    if id(engine) not in _strategies:
+        nodes = st.sampled_from(waiting_nodes(engine))
+        _strategies[id(engine)] = (engine, nodes, events(engine))  # keeps the id taken
+    _, nodes, any_event = _strategies[id(engine)]
+    return nodes, any_event
+
+
 def run_random_conversation(engine: Engine, data) -> None:
+    nodes, any_event = strategies_of(engine)
     session = Session()
     if data.draw(st.booleans()):
-        session.flow, session.node = data.draw(st.sampled_from(waiting_nodes(engine)))
+        session.flow, session.node = data.draw(nodes)
         session.last_seen = NOON.timestamp()
     now = NOON
     for _ in range(data.draw(st.integers(min_value=1, max_value=25))):
-        event = data.draw(events(engine))
+        event = data.draw(any_event)
         now += timedelta(minutes=data.draw(st.sampled_from([0, 1, 30, 60 * 30])))
         outcome = engine.step(session, event, now, covered={"lieu:1"})
         resident = isinstance(event, Text | Button | Location)
