@@ -48,7 +48,7 @@ class Relais:
         """Queue the reminders that fall due while the block runs (bot/reminders)."""
         from bot.reminders.scheduler import Scheduler
 
-        scheduler = Scheduler(self.conversations)
+        scheduler = Scheduler(self.conversations, lease=self.settings.lease_seconds)
         worker = asyncio.create_task(scheduler.run())
         try:
             yield
@@ -61,7 +61,13 @@ class Relais:
         self, senders: dict[str, Sender], windows: dict[str, Window] | None = None
     ) -> AsyncIterator[Outbox]:
         """Send what is queued for these channels while the block runs."""
-        outbox = Outbox(self.db, senders, windows=windows, clock=self.conversations.clock)
+        outbox = Outbox(
+            self.db,
+            senders,
+            windows=windows,
+            clock=self.conversations.clock,
+            lease=self.settings.lease_seconds,
+        )
         self.conversations.queued = outbox.wake
         worker = asyncio.create_task(outbox.run())
         try:

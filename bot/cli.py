@@ -16,7 +16,10 @@ from bot.store.db import DatabaseError
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite file (path or sqlite:///path) or postgresql://… URL "
+        "(default: RELAIS_DB or relais.db)",
     )
 
 
@@ -30,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.privacy import cli as privacy_cli
     from bot.reminders import cli as reminders_cli
     from bot.stats import cli as stats_cli
+    from bot.store import cli as store_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     privacy_cli.register(commands)
     reminders_cli.register(commands, _db_option)
     stats_cli.register(commands)
+    store_cli.register(commands, _db_option)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -147,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.reminders.cli import run as run_reminders
 
             return run_reminders(args, _settings(args))
+        if args.command == "db":
+            from bot.store.cli import run as run_db
+
+            return run_db(args, _settings(args))
         if args.command == "flows":
             from bot.flows.cli import run as run_flows
 

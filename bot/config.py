@@ -31,6 +31,9 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
     rate_limit: int = 20
     """Messages a minute one person may send (RELAIS_RATE_LIMIT)."""
+    lease_seconds: float = 30.0
+    """How long a worker's claim on an outbox message, or on a job run once across workers,
+    lasts without renewal: after it, another worker takes over (RELAIS_LEASE_SECONDS)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,7 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
             message_ids_hours=_positive("RELAIS_KEEP_MESSAGE_IDS_HOURS", 72, "hours"),
         ),
         rate_limit=int(_positive("RELAIS_RATE_LIMIT", 20, "messages a minute")),
+        lease_seconds=_positive("RELAIS_LEASE_SECONDS", 30, "seconds"),
     )
 
 

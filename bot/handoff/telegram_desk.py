@@ -82,8 +82,8 @@ class TelegramDesk:
                 log.info("the buttons of a closed ticket's post stay (%s)", exc)
         async with db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO telegram_posts (chat_id, message_id, ticket_id) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO telegram_posts (chat_id, message_id, ticket_id) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (int(chat_id), message.message_id, payload["ticket_id"]),
             )
             if buttons:  # the ticket's summary is now in the group: its members see it

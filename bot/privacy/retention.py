@@ -10,7 +10,8 @@ Defaults, each changed by an environment variable (see the README):
 - the ids of processed messages are kept 72 hours (RELAIS_KEEP_MESSAGE_IDS_HOURS): longer
   than Telegram and Twilio go on retrying a delivery, which is all they are for;
 - expired sign-in sessions and old sign-in failures are deleted.
-Running it twice changes nothing the second time.
+Running it twice changes nothing the second time; two at once (a daily purge started on
+each of several workers) run one after the other.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from bot.store import Database
+from bot.store.locks import one_at_a_time
 
 DAY = 86400.0
 ANONYMISED = "(anonymisé : plus de contenu après la durée de conservation)"
@@ -40,6 +42,7 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
     delete_before = now - retention.delete_tickets_days * DAY
     done: dict[str, int] = {}
     async with db.transaction() as conn:
+        await one_at_a_time(conn, "purge")
 
         async def run(name: str, sql: str, params: tuple = ()) -> None:
             cursor = await conn.execute(sql, params)
@@ -48,7 +51,7 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
         await run(
             "idle conversations deleted",
             "DELETE FROM sessions WHERE updated_at < ? "
-            "AND COALESCE(json_extract(state, '$.ticket'), '') = '' AND NOT EXISTS "
+            "AND COALESCE(state ->> 'ticket', '') = '' AND NOT EXISTS "
             "(SELECT 1 FROM reminders r WHERE r.channel = sessions.channel "
             "AND r.user_id = sessions.user_id)",
             (sessions_before,),

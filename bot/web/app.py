@@ -4,7 +4,6 @@ mediators' web inbox and the figures page."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +15,7 @@ from bot.channels.base import Channel
 from bot.channels.registry import mounted
 from bot.i18n import missing_texts
 from bot.outbox import health as outbox_health
+from bot.store.errors import driver_errors
 from bot.web.figures import figures_routes
 from bot.web.inbox import inbox_routes
 
@@ -32,7 +32,7 @@ def create_app(relais: Relais, *opened: Channel) -> Starlette:
         checks = {"flows": len(relais.engine.flows.flows)}
         try:
             checks["schema_version"] = await relais.db.schema_version()
-        except (sqlite3.Error, ValueError) as exc:
+        except (*driver_errors(), ValueError) as exc:
             log.error("health check: the database %s does not answer: %s", relais.db.path, exc)
             return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
         checks["places"] = len(relais.engine.places or ())

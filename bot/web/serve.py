@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import Relais
+from bot.store.address import SQLITE, parse_address
+from bot.store.leases import release_all
 from bot.store.owner import hold_serving_lock
 
 
@@ -31,8 +33,12 @@ async def serve(relais: Relais) -> None:
     from bot.web.app import create_app
 
     settings = relais.settings
-    if settings.db != ":memory:":
-        hold_serving_lock(Path(settings.db))
+    served = parse_address(settings.db)
+    if served.dialect == SQLITE:
+        if served.location != ":memory:":
+            hold_serving_lock(Path(served.location))  # (PostgreSQL: any number of workers)
+        # The only server of this file: what a killed one had claimed goes at once.
+        await release_all(relais.db)
     channels = await open_configured(relais)
     senders = {name: send for c in channels for name, send in c.senders().items()}
     windows = {name: window for c in channels for name, window in c.windows().items()}

@@ -4,7 +4,6 @@ callbacks) and, once opened, the REST sender for what is sent later."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -16,7 +15,7 @@ from bot.channels.http import MAX_BODY, unavailable
 from bot.channels.twilio.inbound import handle_webhook, signature_ok
 from bot.channels.twilio.sender import STATUS_PATH, TwilioSender
 from bot.channels.twilio.status import record_status
-from bot.store.errors import DatabaseError
+from bot.store.errors import DatabaseError, driver_errors
 from bot.web.bodies import read_body
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ class TwilioChannel:
             return form
         try:
             await record_status(self.relais.db, form)
-        except (DatabaseError, sqlite3.Error):
+        except (DatabaseError, *driver_errors()):
             return unavailable()
         return PlainTextResponse("ok")
 
@@ -95,6 +94,6 @@ class TwilioChannel:
             reply = await handle_webhook(
                 self.relais.conversations, form, self.settings.sms_segments
             )
-        except (DatabaseError, sqlite3.Error):
+        except (DatabaseError, *driver_errors()):
             return unavailable()
         return Response(reply, media_type="application/xml")
