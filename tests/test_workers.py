@@ -36,12 +36,12 @@ import psycopg
 import pytest
 
 from bot.app import start
+from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.config import Settings
 from bot.display.bidi import for_display
 from bot.display.telegram import pieces
 from bot.engine import Text
 from bot.outbox import replies_of
-from bot.web.app import TELEGRAM_PATH
 from tests.conftest import start_serve, stop_serve
 from tests.fakes.telegram_api import FakeBotApi
 from tests.support.postgres import TEST_KEY
