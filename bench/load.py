@@ -63,10 +63,12 @@ from webhooks import (  # noqa: E402
 )
 
 from bot.app import start  # noqa: E402
-from bot.channels.telegram import callback_data, parse_callback, pieces  # noqa: E402
-from bot.channels.twilio import twiml  # noqa: E402
+from bot.channels.telegram.render import callback_data  # noqa: E402
+from bot.channels.telegram.updates import parse_callback  # noqa: E402
+from bot.channels.twilio.render import twiml  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.display.bidi import for_display  # noqa: E402
+from bot.display.telegram import pieces  # noqa: E402
 from bot.engine import Engine, Event, Location, Text  # noqa: E402
 from bot.handoff.mediators import add_mediator, set_organisation  # noqa: E402
 from bot.store import open_database  # noqa: E402

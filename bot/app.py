@@ -48,7 +48,7 @@ class Relais:
         """Queue the reminders that fall due while the block runs (bot/reminders)."""
         from bot.reminders.scheduler import Scheduler
 
-        scheduler = Scheduler(self.conversations)
+        scheduler = Scheduler(self.conversations, lease=self.settings.lease_seconds)
         worker = asyncio.create_task(scheduler.run())
         try:
             yield
@@ -67,6 +67,7 @@ class Relais:
             windows=windows,
             clock=self.conversations.clock,
             delivered=deliveries.record,
+            lease=self.settings.lease_seconds,
         )
         self.conversations.queued = outbox.wake
         worker = asyncio.create_task(outbox.run())

@@ -15,11 +15,16 @@ from bot.store.db import DatabaseError
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite file (path or sqlite:///path) or postgresql://… URL "
+        "(default: RELAIS_DB or relais.db)",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.channels.registry import views
+    from bot.channels.telegram import commands as telegram_cli
     from bot.flows import cli as flows_cli
     from bot.handoff import cli as handoff_cli
     from bot.i18n import cli as i18n_cli
@@ -27,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.privacy import cli as privacy_cli
     from bot.reminders import cli as reminders_cli
     from bot.stats import cli as stats_cli
+    from bot.store import cli as store_cli
     from bot.web import serve as serve_cli
 
     parser = argparse.ArgumentParser(
@@ -35,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to Relais in this terminal")
-    chat.add_argument("--channel", choices=("sms", "telegram"), default="sms")
+    channels = tuple(sorted(views()))
+    chat.add_argument("--channel", choices=channels, default="sms")
     chat.add_argument("--lang", metavar="CODE", help="language of a new conversation")
     chat.add_argument(
         "--no-history", action="store_true", help="keep no history of typed lines on disk"
@@ -43,18 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(chat)
 
     simulate = commands.add_parser("simulate", help="JSON lines in, JSON lines out (for tests)")
-    simulate.add_argument("--channel", choices=("sms", "telegram"), required=True)
+    simulate.add_argument("--channel", choices=channels, required=True)
     simulate.add_argument("--user", metavar="ID", default="simulator")
     simulate.add_argument("--lang", metavar="CODE", help="language of a new conversation")
     simulate.add_argument("--now", metavar="ISO-8601", help="time of the messages")
     _db_option(simulate)
 
     serve_cli.register(commands, _db_option)
+    telegram_cli.register(commands, _db_option)
     places_cli.register(commands)
     handoff_cli.register(commands)
     privacy_cli.register(commands)
     reminders_cli.register(commands, _db_option)
     stats_cli.register(commands)
+    store_cli.register(commands, _db_option)
     flows_cli.register(commands)
     i18n_cli.register(commands)
     return parser
@@ -83,12 +92,13 @@ def _loop_factory(command: str) -> Callable[[], asyncio.AbstractEventLoop] | Non
 
 async def _run_with_relais(args: argparse.Namespace) -> int:
     from bot.app import start
-    from bot.web.serve import poll, serve
+    from bot.channels.telegram.commands import poll
+    from bot.web.serve import serve
 
     relais = await start(_settings(args))
     try:
         if args.command == "chat":
-            from bot.channels.console import chat
+            from bot.channels.console.chat import chat
 
             await chat(relais, args.channel, args.lang, history=not args.no_history)
         elif args.command == "simulate":
@@ -113,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_i18n(args)
         if args.command == "webhook":
-            from bot.web.serve import webhook_set
+            from bot.channels.telegram.commands import webhook_set
 
             return asyncio.run(webhook_set())
         if args.command == "telegram":
-            from bot.web.serve import telegram_setup
+            from bot.channels.telegram.commands import telegram_setup
 
             return asyncio.run(telegram_setup())
         if args.command == "places":
@@ -140,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.reminders.cli import run as run_reminders
 
             return run_reminders(args, _settings(args))
+        if args.command == "db":
+            from bot.store.cli import run as run_db
+
+            return run_db(args, _settings(args))
         if args.command == "flows":
             from bot.flows.cli import run as run_flows
 

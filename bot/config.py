@@ -42,6 +42,9 @@ class Settings:
     france_services_url: str = ""
     """The official France Services locator, once an operator has checked it
     (RELAIS_FRANCE_SERVICES_URL, docs/places.md); empty: not shown."""
+    lease_seconds: float = 30.0
+    """How long a worker's claim on an outbox message, or on a job run once across workers,
+    lasts without renewal: after it, another worker takes over (RELAIS_LEASE_SECONDS)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ def load_settings(env_file: str | Path = ".env", *, log_level: str = "INFO") -> 
         hash_key=_env("RELAIS_HASH_KEY"),
         places_url=_env("RELAIS_PLACES_URL"),
         france_services_url=_env("RELAIS_FRANCE_SERVICES_URL"),
+        lease_seconds=_positive("RELAIS_LEASE_SECONDS", 30, "seconds"),
     )
 
 
@@ -230,6 +234,12 @@ def load_listen(env_file: str | Path = ".env") -> tuple[str, int]:
     """Only RELAIS_LISTEN (the Docker health probe must not fail on another setting)."""
     load_dotenv(env_file, override=False)
     return _listen("RELAIS_LISTEN")
+
+
+def configured_hash_key() -> str:
+    """RELAIS_HASH_KEY, for code that opens a database without the whole Settings (tests,
+    benches); `relais` itself passes Settings.hash_key."""
+    return _env("RELAIS_HASH_KEY")
 
 
 def chat_history_path() -> Path:

@@ -6,7 +6,10 @@ before is not processed again), load the sessions, run the engine on each messag
 arrival order, save the new states, commit; only then are the replies released. A crash
 before COMMIT leaves nothing half done, and the channel's retry brings the messages back; a
 crash after it leaves each conversation at its new step. One person's messages are thus
-processed one at a time, in arrival order, and SQLite's lock orders them across processes.
+processed one at a time, in arrival order. Across workers sharing a PostgreSQL database, the
+batch first takes each of its people's locks (bot/store/locks.py), so a person's messages
+handled by two workers are processed one after the other, never both from the same state;
+on SQLite the one write transaction at a time does the same.
 Under load a batch holds many messages, so the database round trips are shared.
 """
 
@@ -36,6 +39,7 @@ from bot.reminders.store import forget as forget_reminders
 from bot.stats.count import Tally
 from bot.store import Database
 from bot.store.errors import DatabaseError
+from bot.store.locks import lock_people, transient
 from bot.store.sessions import (
     forget_deliveries,
     load_session,
@@ -177,12 +181,16 @@ class Conversations:
 
     async def _process_retrying(self, batch: list[_Waiting]) -> list[Handled]:
         """A database locked by another program (a backup, a second process) is waited for,
-        with growing pauses, then reported: the channels deliver the messages again."""
+        with growing pauses, then reported: the channels deliver the messages again. A batch
+        PostgreSQL rolled back to break a deadlock between workers is run again."""
         for delay in (*BUSY_RETRIES, None):
             try:
                 return await self._process(batch)
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+            except Exception as exc:
+                busy = isinstance(exc, sqlite3.OperationalError) and (
+                    "locked" in str(exc) or "busy" in str(exc)
+                )
+                if not busy and not transient(exc):
                     raise
                 if delay is None:
                     raise DatabaseBusy(
@@ -197,6 +205,7 @@ class Conversations:
 
     async def _process(self, batch: list[_Waiting]) -> list[Handled]:
         async with self.db.transaction(begin=False) as conn:
+            await lock_people(conn, {w.key for w in batch})
             deliveries = [(w.channel, w.message_id, w.now.timestamp()) for w in batch]
             first = await record_deliveries(conn, deliveries)
             sessions = await load_sessions(conn, {w.key for w in batch})
@@ -324,6 +333,7 @@ class Conversations:
         """Record an opt-out (or its end) reported by the channel itself: Twilio's STOP,
         a Telegram user who blocked the bot. Nothing is sent to a stopped person."""
         async with self.db.transaction() as conn:
+            await lock_people(conn, [(channel, user_id)])
             session = await load_session(conn, channel, user_id)
             if session.stopped != stopped:
                 session.stopped = stopped

@@ -6,6 +6,8 @@ recipients at once. A channel that is down or answers 429/5xx is retried with gr
 waits; other recipients are not held up. The state of a mediator's message (queued,
 retrying, sent, failed) is written on the ticket by the `delivered` hook
 (bot/handoff/deliveries.py): the outbox itself knows nothing of tickets.
+
+Several workers may share the table: bot/outbox_claims.py says who sends what.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from collections.abc import Awaitable, Callable, Sequence
 import aiosqlite
 
 from bot.engine import PlaceView, Reply
-from bot.store import Database
+from bot.outbox_claims import Claims
+from bot.store import Database, leases
+from bot.store.locks import lock_people, transient
 from bot.store.sessions import load_session
 from bot.window import HELD, WAITING, Window
 
@@ -114,10 +118,12 @@ async def enqueue(
     ticket_id: int | None = None,
     ticket_message_id: int | None = None,
 ) -> int:
-    """Queue a message inside the caller's transaction."""
-    cursor = await conn.execute(
+    """Queue a message inside the caller's transaction (after the recipient's lock, so their
+    messages get ids in the order of the transactions that queue them, across workers)."""
+    await lock_people(conn, [(channel, user_id)])
+    rows = await conn.execute_fetchall(
         "INSERT INTO outbox (channel, user_id, payload, ticket_id, ticket_message_id, next_at, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             channel,
             user_id,
@@ -128,7 +134,7 @@ async def enqueue(
             now,
         ),
     )
-    return cursor.lastrowid
+    return rows[0][0]
 
 
 async def waiting(conn: aiosqlite.Connection) -> int:
@@ -151,7 +157,8 @@ async def enqueue_many(
     conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
 ) -> None:
     """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
-    the caller's transaction: one statement for a batch of messages."""
+    the caller's transaction: one statement for a batch of messages. The caller holds the
+    recipients' locks (bot/conversations.py takes its people's first)."""
     await conn.executemany(
         "INSERT INTO outbox (channel, user_id, payload, ticket_message_id, next_at, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -199,6 +206,8 @@ class Outbox:
         windows: dict[str, Window] | None = None,
         clock: Callable[[], float] = time.time,
         delivered: Delivered | None = None,
+        lease: float = leases.DEFAULT_SECONDS,
+        worker: str | None = None,
     ) -> None:
         self.db = db
         self.delivered = delivered
@@ -208,6 +217,7 @@ class Outbox:
         self.windows = windows or {}
         """Channels whose free text needs the person's window open (WhatsApp)."""
         self.clock = clock
+        self.claims = Claims(db, worker or leases.worker_name(), lease, tuple(senders))
         self._wake = asyncio.Event()
         self._busy: dict[tuple[str, str], asyncio.Task] = {}
         """Recipients with a message being sent: their next one waits for it."""
@@ -221,7 +231,9 @@ class Outbox:
         """Send until `stop()`."""
         while not self._stopping:
             try:
-                await self._dispatch(self.clock())
+                now = self.clock()
+                await self.claims.renew(now)
+                await self._dispatch(now)
             except Exception:
                 log.exception("the outbox worker failed; it tries again in %.0f s", self.poll)
             with contextlib.suppress(TimeoutError):
@@ -240,27 +252,33 @@ class Outbox:
                 await asyncio.wait_for(asyncio.gather(*self._busy.values()), grace)
         except TimeoutError:
             log.error("stopping with outbox messages being sent; they go again at next start")
+        with contextlib.suppress(Exception):
+            await self.claims.release()
 
     async def flush(self, now: float | None = None) -> int:
-        """Send everything due and wait for it, until nothing more is; the number sent."""
-        sent, tried = 0, set()
-        while True:
-            started = await self._dispatch(now or self.clock(), skip=tried)
-            if not started and not self._busy:
-                return sent
-            tried.update(row.id for row, _ in started)
-            results = await asyncio.gather(*self._busy.values())
-            sent += sum(1 for delivery in results if delivery == "sent")
+        """Send everything due and wait for it, until nothing more is; the number sent.
+        The ONE_SENDER leases taken for it are given back at the end."""
+        sent, self.claims.renew_at = 0, 0.0
+        try:
+            while True:
+                at = now or self.clock()
+                await self.claims.renew(at)
+                started = await self._dispatch(at)
+                if not started and not self._busy:
+                    return sent
+                results = await asyncio.gather(*self._busy.values())
+                sent += sum(1 for delivery in results if delivery == "sent")
+        finally:
+            await self.claims.release()
 
-    async def _dispatch(self, now: float, skip: set[int] = frozenset()) -> list:
-        """Start sending the due message of each recipient that is not busy."""
+    async def _dispatch(self, now: float) -> list:
+        """Claim and start sending the due message of each recipient that is not busy."""
         started = []
-        for row in await self._due(now, skip):
+        for row in await self._claim(now):
             key = (row.channel, row.user_id)
-            if key in self._busy:
-                continue
             task = asyncio.create_task(self._one(key, row, now))
             self._busy[key] = task
+            self.claims.sending[key] = row.id
             started.append((row, task))
         return started
 
@@ -274,38 +292,23 @@ class Outbox:
             return "retrying"
         finally:
             self._busy.pop(key, None)
+            self.claims.sending.pop(key, None)
             self.wake()  # that recipient's next message may be due
 
     async def pending(self) -> int:
         return await waiting(self.db.conn)
 
-    async def _due(self, now: float, skip: set[int] = frozenset()) -> list[_Row]:
-        """The oldest queued message of each recipient not being sent to, when it is due:
-        never a later one first. At most BATCH messages in flight per channel (a backlog on
-        one channel holds up no other); the heads are read by index in due order
-        (migration 0012), so a look costs what it sends, not the backlog."""
-        picked: list[int] = []
+    async def _claim(self, now: float) -> list[_Row]:
+        """The due head of each recipient nobody is sending to, claimed (bot/outbox_claims.py);
+        at most BATCH messages in flight per channel (a backlog on one channel holds up no
+        other)."""
+        rows: list[_Row] = []
         for channel in self.senders:
-            busy = sum(1 for key in self._busy if key[0] == channel)
-            room = BATCH - busy
-            if room <= 0:
-                continue
-            heads = await self.db.conn.execute_fetchall(
-                "SELECT id, user_id FROM outbox WHERE channel = ? AND head = 1 "
-                "AND next_at <= ? ORDER BY next_at LIMIT ?",
-                (channel, now, room + busy + len(skip)),
-            )
-            fresh = [i for i, user in heads if (channel, user) not in self._busy and i not in skip]
-            picked += fresh[:room]
-        if not picked:
-            return []
-        marks = ", ".join("?" for _ in picked)
-        rows = await self.db.conn.execute_fetchall(
-            "SELECT id, channel, user_id, payload, ticket_id, ticket_message_id, attempts "
-            f"FROM outbox WHERE id IN ({marks}) ORDER BY id",
-            picked,
-        )
-        return [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
+            room = BATCH - sum(1 for key in self._busy if key[0] == channel)
+            if room > 0 and self.claims.may_send(channel):
+                found = await self.claims.claim(channel, now, room)
+                rows += [_Row(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in found]
+        return sorted(rows, key=lambda row: row.id)
 
     async def _send(self, row: _Row, now: float) -> tuple[str, str, list[str]]:
         """(what became of it: sent, failed, retry or waiting; the error; the channel's ids
@@ -352,17 +355,33 @@ class Outbox:
         if delivery == "retry" and attempts >= MAX_ATTEMPTS:
             delivery, error = "failed", f"abandonné après {attempts} essais : {error}"
             log.error("gave up a message to %s after %d tries", row.channel, attempts)
+        for tries_left in (2, 1, 0):  # a deadlock between workers (PostgreSQL) is tried again
+            try:
+                return await self._record(row, delivery, error, sids, now)
+            except Exception as exc:
+                if not transient(exc) or not tries_left:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _record(
+        self, row: _Row, delivery: str, error: str, sids: list[str], now: float
+    ) -> str:
+        attempts = row.attempts + 1
         async with self.db.transaction() as conn:
+            await lock_people(conn, [(row.channel, row.user_id)])  # before the row's lock
             if delivery == "retry":
                 log.warning("a message to %s will be tried again (%s)", row.channel, error)
                 await conn.execute(
-                    "UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE id = ?",
-                    (attempts, now + backoff(attempts), error, row.id),
+                    "UPDATE outbox SET attempts = ?, next_at = ?, error = ?, claimed_by = NULL, "
+                    "lease_until = NULL WHERE id = ? AND claimed_by = ?",
+                    (attempts, now + backoff(attempts), error, row.id, self.claims.worker),
                 )
                 delivery = "retrying"
             elif delivery == WAITING:  # until the person writes (bot/window.py)
                 await conn.execute(
-                    "UPDATE outbox SET next_at = ?, error = ? WHERE id = ?", (HELD, error, row.id)
+                    "UPDATE outbox SET next_at = ?, error = ?, claimed_by = NULL, "
+                    "lease_until = NULL WHERE id = ? AND claimed_by = ?",
+                    (HELD, error, row.id, self.claims.worker),
                 )
                 if row.ticket_message_id is not None:
                     self.wake()  # (the hook tells the desk: a post is queued)

@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.app import Relais
-from bot.channels.sms import render_sms
-from bot.display.bidi import for_display
-from bot.display.segments import sms_cost
+from bot.channels.registry import views
 from bot.engine import Button, Event, Location, Reply, Text
 from bot.languages import direction
 
@@ -34,24 +32,8 @@ def parse_time(raw: str, name: str = "now") -> datetime:
 
 
 def render(channel: str, reply: Reply) -> dict[str, Any]:
-    if channel == "sms":
-        text = render_sms(reply)
-        cost = sms_cost(text)
-        out = {"text": text, "choices": [], "segments": cost.segments, "encoding": cost.encoding}
-    else:
-        out = {"text": for_display(reply.text, reply.lang), "choices": list(reply.choices)}
-        if reply.link:
-            out["link"] = {"label": reply.link[0], "url": reply.link[1]}
-        if reply.place:
-            place = reply.place
-            out["venue"] = {
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "title": place.title,
-                "address": place.address,
-            }
-        if reply.ask_location:
-            out["ask_location"] = True
+    """The reply as the channel's own renderer makes it, as JSON."""
+    out = views()[channel].simulate(reply)
     out["lang"] = reply.lang
     out["direction"] = direction(reply.lang)
     return out

@@ -89,8 +89,9 @@ async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: floa
     before = await state(conn, channel, user_id)
     await conn.execute(
         "INSERT INTO channel_windows (channel, user_id, last_inbound) VALUES (?, ?, ?) "
-        "ON CONFLICT (channel, user_id) DO UPDATE SET last_inbound = "
-        "MAX(last_inbound, excluded.last_inbound), template_at = NULL, template_lang = ''",
+        "ON CONFLICT (channel, user_id) DO UPDATE SET last_inbound = CASE WHEN "
+        "excluded.last_inbound > channel_windows.last_inbound THEN excluded.last_inbound "
+        "ELSE channel_windows.last_inbound END, template_at = NULL, template_lang = ''",
         (channel, user_id, now),
     )
     rows = await conn.execute_fetchall(
@@ -172,9 +173,9 @@ class Window:
         if closed:
             async with db.transaction() as conn:
                 await conn.execute(
-                    "UPDATE channel_windows SET last_inbound = MIN(last_inbound, ?) "
-                    "WHERE channel = ? AND user_id = ?",
-                    (now - WINDOW, channel, user_id),
+                    "UPDATE channel_windows SET last_inbound = CASE WHEN last_inbound > ? "
+                    "THEN ? ELSE last_inbound END WHERE channel = ? AND user_id = ?",
+                    (now - WINDOW, now - WINDOW, channel, user_id),
                 )
         elif found.open(now):
             return None

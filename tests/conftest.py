@@ -52,6 +52,39 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "relais.db"
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL for this test process (tests/support/postgres.py); fails, never
+    skips, when there is none, saying how to get one."""
+    from tests.support import postgres as support
+
+    try:
+        server = support.start_server()
+    except support.PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        server.prepare_template(support.migrate)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request, tmp_path: Path, monkeypatch):
+    """Where a store test opens its database, once on each backend: a fresh SQLite file,
+    or a fresh migrated PostgreSQL database (with the RELAIS_HASH_KEY it requires)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "relais.db")
+        return
+    from tests.support.postgres import TEST_KEY
+
+    server = request.getfixturevalue("postgres")
+    monkeypatch.setenv("RELAIS_HASH_KEY", TEST_KEY)
+    url = server.database()
+    yield url
+    server.drop(url)
+
+
 def relais_command(*args: str, env: dict[str, str] | None = None, **kwargs):
     """Run the real `relais` command in a child process (no .env of the developer's)."""
     full_env = {**os.environ, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})}

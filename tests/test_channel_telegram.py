@@ -10,9 +10,11 @@ import httpx
 import pytest
 
 from bot.app import start
-from bot.channels.telegram import TelegramChannel, build_application
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import build_application
+from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.config import Settings, TelegramSettings
-from bot.web.app import TELEGRAM_PATH, create_app
+from bot.web.app import create_app
 from tests.conftest import load_france_services
 from tests.fakes.telegram_api import FakeBotApi
 from tests.support.telegram import HEADERS, SECRET, TOKEN, Person, buttons, flush, post

@@ -16,12 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio import TwilioSender, outgoing, twiml
+from bot.channels.twilio.render import outgoing, twiml
+from bot.channels.twilio.sender import TwilioSender
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.display.segments import sms_cost
 from bot.engine import Reply
 from bot.handoff import deliveries
 from bot.outbox import Outbox, enqueue, replies_payload
-from bot.web.app import TWILIO_PATH
 from tests.conftest import TESTS, load_france_services, start_serve
 from tests.support.twilio import (
     PUBLIC,

@@ -1,4 +1,5 @@
-"""The service on a real SQLite file: durable state, one processing per message, order."""
+"""The service on a real database (a SQLite file, and PostgreSQL): durable state, one
+processing per message, order."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ import pytest
 from bot.conversations import Conversations
 from bot.engine import Engine, Text
 from bot.store import open_database
-from bot.store.db import DatabaseError, migrations
+from bot.store.db import DatabaseError
+from bot.store.migrate import migrations
 from tests.conftest import NOON
+from tests.support.store import rows_of
 
 
-async def test_state_is_in_the_database_not_in_memory(engine: Engine, db_path: Path) -> None:
-    db = await open_database(db_path)
+async def test_state_is_in_the_database_not_in_memory(engine: Engine, db_target: str) -> None:
+    db = await open_database(db_target)
     await Conversations(db, engine).handle("sms", "+33600000001", Text("salut"), now=NOON)
     await Conversations(db, engine).handle("sms", "+33600000001", Text("1"), now=NOON)
     await db.close()
 
-    other_process = await open_database(db_path)
+    other_process = await open_database(db_target)
     handled = await Conversations(other_process, engine).handle(
         "sms", "+33600000001", Text("oui"), now=NOON + timedelta(minutes=1), lang="fr"
     )
@@ -31,8 +34,8 @@ async def test_state_is_in_the_database_not_in_memory(engine: Engine, db_path: P
     await other_process.close()
 
 
-async def test_a_message_delivered_twice_is_processed_once(engine: Engine, db_path: Path) -> None:
-    db = await open_database(db_path)
+async def test_a_message_delivered_twice_is_processed_once(engine: Engine, db_target: str) -> None:
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     await conversations.handle("telegram", "42", Text("salut"), external_id="u1", now=NOON)
     first = await conversations.handle("telegram", "42", Text("1"), external_id="u2", now=NOON)
@@ -48,9 +51,9 @@ async def test_a_message_delivered_twice_is_processed_once(engine: Engine, db_pa
 
 
 async def test_one_persons_messages_are_processed_in_arrival_order(
-    engine: Engine, db_path: Path
+    engine: Engine, db_target: str
 ) -> None:
-    db = await open_database(db_path)
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     answers = ["salut", "1", "oui", "non"]
     results = await asyncio.gather(
@@ -68,15 +71,16 @@ async def test_one_persons_messages_are_processed_in_arrival_order(
     await db.close()
 
 
-async def test_erase_deletes_the_session_row(engine: Engine, db_path: Path) -> None:
-    db = await open_database(db_path)
+async def test_erase_deletes_the_session_row(engine: Engine, db_target: str) -> None:
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     for text in ("salut", "1", "oubli", "oui"):
         await conversations.handle("sms", "+33600000004", Text(text), now=NOON)
     await conversations.handle("sms", "+33600000005", Text("salut"), now=NOON)
     await db.close()
-    rows = sqlite3.connect(db_path).execute("SELECT channel, user_id FROM sessions").fetchall()
-    assert rows == [("sms", "+33600000005")]
+    assert await rows_of(db_target, "SELECT channel, user_id FROM sessions") == [
+        ("sms", "+33600000005")
+    ]
 
 
 async def test_database_is_wal_and_at_the_newest_schema(db_path: Path) -> None:
@@ -98,8 +102,8 @@ async def test_a_missing_folder_is_named_with_the_fix(tmp_path: Path) -> None:
         await open_database(tmp_path / "nowhere" / "relais.db")
 
 
-async def test_a_failed_step_rolls_back_and_loses_nothing(engine: Engine, db_path: Path) -> None:
-    db = await open_database(db_path)
+async def test_a_failed_step_rolls_back_and_loses_nothing(engine: Engine, db_target: str) -> None:
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     await conversations.handle("sms", "+33600000006", Text("salut"), external_id="a", now=NOON)
 
@@ -119,9 +123,9 @@ async def test_a_failed_step_rolls_back_and_loses_nothing(engine: Engine, db_pat
 
 
 async def test_a_batch_keeps_order_dedup_and_erasure_per_person(
-    engine: Engine, db_path: Path
+    engine: Engine, db_target: str
 ) -> None:
-    db = await open_database(db_path)
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     who = ("sms", "+33600000007")
     sent = [("salut", "m1"), ("1", "m2"), ("1", "m2"), ("oubli", "m3"), ("oui", "m4"), ("x", "m5")]
@@ -136,17 +140,16 @@ async def test_a_batch_keeps_order_dedup_and_erasure_per_person(
     assert "effacées" in results[4].replies[0].text
     assert "Bonjour" in results[5].replies[0].text
     await db.close()
-    rows = sqlite3.connect(db_path).execute("SELECT count(*) FROM sessions").fetchone()
-    assert rows == (1,)
+    assert await rows_of(db_target, "SELECT count(*) FROM sessions") == [(1,)]
 
 
 async def test_telegram_replies_of_one_batch_are_queued_in_order(
-    engine: Engine, db_path: Path
+    engine: Engine, db_target: str
 ) -> None:
     """Many Telegram messages processed together: each chat's replies wait in the outbox in
     the order of its messages; a person who asks for erasure in the same batch keeps only
     the confirmation, nothing queued before it."""
-    db = await open_database(db_path)
+    db = await open_database(db_target)
     conversations = Conversations(db, engine)
     keep = [("10", t) for t in ("salut", "1", "oui")]
     erase = [("20", t) for t in ("salut", "1", "oubli", "oui")]

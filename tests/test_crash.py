@@ -46,14 +46,15 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.app import start
-from bot.channels import twilio
+from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.channels.twilio import inbound as twilio
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TwilioSettings
 from bot.display.bidi import for_display
 from bot.display.telegram import pieces
 from bot.engine import Reply, Text
 from bot.outbox import replies_of
 from bot.store.keyed import keyed_hash
-from bot.web.app import TELEGRAM_PATH, TWILIO_PATH
 from tests.conftest import start_serve, stop_serve
 from tests.fakes.telegram_api import FakeBotApi
 

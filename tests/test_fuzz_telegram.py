@@ -14,12 +14,16 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.telegram import TelegramChannel, build_application, callback_data
+from bot.channels.http import MAX_BODY
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import build_application
+from bot.channels.telegram.render import callback_data
+from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.config import TelegramSettings
 from bot.engine import Engine, Text
 from bot.handoff import deliveries
 from bot.outbox import Outbox
-from bot.web.app import MAX_BODY, TELEGRAM_PATH, create_app
+from bot.web.app import create_app
 from tests.support.fuzzing import (
     GROUP,
     HANDOFF_WALK,

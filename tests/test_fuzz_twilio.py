@@ -16,9 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio import STATUS_PATH
+from bot.channels.http import MAX_BODY
+from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.channels.twilio.sender import STATUS_PATH
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import TwilioSettings
-from bot.web.app import MAX_BODY, TELEGRAM_PATH, TWILIO_PATH, create_app
+from bot.web.app import create_app
 from tests.support.fuzzing import (
     HANDOFF_WALK,
     Loop,

@@ -5,24 +5,26 @@ against a fake Bot API) and in the web inbox, on a real SQLite file and the real
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.app import start
-from bot.channels.telegram import TelegramChannel, build_application
-from bot.channels.twilio import TwilioSender
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import build_application
+from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.channels.twilio.sender import TwilioSender
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.handoff import audit, deliveries, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
-from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
+from bot.web.app import create_app
 from tests.conftest import load_france_services
 from tests.fakes.telegram_api import FakeBotApi
 from tests.support.inbox import csrf_of, sign_in, text_of
+from tests.support.store import everything
 from tests.support.telegram import HEADERS, SECRET, TOKEN, Person, buttons
 from tests.support.twilio import PUBLIC, SID, RecordingHttpClient, messages, signed, sms
 
@@ -70,10 +72,10 @@ class World:
 
 
 @pytest.fixture
-async def world(api: FakeBotApi, tmp_path: Path):
+async def world(api: FakeBotApi, db_target: str):
     api.calls.clear()
     settings = Settings(
-        db=str(tmp_path / "relais.db"),
+        db=db_target,
         public_url=PUBLIC,
         telegram=TelegramSettings(TOKEN, SECRET),
         twilio=TwilioSettings(SID, "twilio-auth-token-for-tests", "+33700000000"),
@@ -222,14 +224,10 @@ def plain(texts: str | list[str]) -> str:
 
 
 async def first_post_id(world: World, code: str) -> int:
-    rows = (
-        sqlite3.connect(world.relais.settings.db)
-        .execute(
-            "SELECT MIN(message_id) FROM telegram_posts JOIN tickets ON tickets.id = ticket_id "
-            "WHERE code = ?",
-            (code,),
-        )
-        .fetchall()
+    rows = await world.relais.db.conn.execute_fetchall(
+        "SELECT MIN(message_id) FROM telegram_posts JOIN tickets ON tickets.id = ticket_id "
+        "WHERE code = ?",
+        (code,),
     )
     return rows[0][0]
 
@@ -315,17 +313,12 @@ async def test_erasing_while_relayed_leaves_nothing_of_the_person(world) -> None
     await world.sms("نص آخر لا أريد أن يبقى")
     await world.sms("oubli")
     await world.sms("1")  # yes, erase everything
-    db = sqlite3.connect(world.relais.settings.db)
-    status, summary = db.execute(
+    db = world.relais.db
+    ((status, summary),) = await db.conn.execute_fetchall(
         "SELECT status, summary FROM tickets WHERE code = ?", (code,)
-    ).fetchone()
-    assert status == "closed" and "arabe" not in summary, "the mediators know it was erased"
-    everything = "\n".join(
-        str(value)
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        for row in db.execute(f"SELECT * FROM {table}")
-        for value in row
     )
+    assert status == "closed" and "arabe" not in summary, "the mediators know it was erased"
+    stored = await everything(db)
     for trace in (RESIDENT, RESIDENT.lstrip("+"), "حسابي", "لا أريد أن يبقى"):
-        assert trace not in everything, f"{trace!r} is still in the database"
+        assert trace not in stored, f"{trace!r} is still in the database"
     assert "effacé ses données" in world.group_posts()[-1]["text"]

@@ -17,11 +17,14 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.app import start
-from bot.channels.telegram import TelegramChannel, build_application
-from bot.channels.twilio import STATUS_PATH
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import build_application
+from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.channels.twilio.sender import STATUS_PATH
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TelegramSettings, TwilioSettings
 from bot.handoff.mediators import add_mediator, set_organisation
-from bot.web.app import TELEGRAM_PATH, TWILIO_PATH, create_app
+from bot.web.app import create_app
 from tests.conftest import start_serve, stop_serve
 from tests.support.fuzzing import asgi_client
 from tests.support.inbox import A_LOGIN, PASSWORD, csrf_of

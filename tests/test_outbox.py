@@ -22,7 +22,7 @@ from bot.outbox import (
     waiting,
 )
 from bot.store import open_database
-from bot.store.db import _statements, migrations
+from bot.store.migrate import _statements, migrations
 
 
 async def queue(db, user: str, *texts: str) -> None:
@@ -31,8 +31,8 @@ async def queue(db, user: str, *texts: str) -> None:
             await enqueue(conn, "sms", user, replies_payload([Reply(text)]), time.time())
 
 
-async def test_a_stuck_recipient_does_not_hold_up_the_others(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "relais.db")
+async def test_a_stuck_recipient_does_not_hold_up_the_others(db_target: str) -> None:
+    db = await open_database(db_target)
     release = asyncio.Event()
     sent: list[tuple[str, str]] = []
 
@@ -60,8 +60,8 @@ async def test_a_stuck_recipient_does_not_hold_up_the_others(tmp_path: Path) -> 
         await db.close()
 
 
-async def test_failures_wait_longer_each_time_then_give_up(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "relais.db")
+async def test_failures_wait_longer_each_time_then_give_up(db_target: str) -> None:
+    db = await open_database(db_target)
     tries: list[float] = []
 
     async def down(user: str, payload) -> None:
@@ -85,11 +85,11 @@ async def test_failures_wait_longer_each_time_then_give_up(tmp_path: Path) -> No
     await db.close()
 
 
-async def test_a_large_backlog_goes_to_each_recipient_in_order(tmp_path: Path) -> None:
+async def test_a_large_backlog_goes_to_each_recipient_in_order(db_target: str) -> None:
     """Thousands of rows for hundreds of recipients (Telegram replies backed up): each
     recipient's messages go oldest first, none twice, none lost, and no more than BATCH at
     once; the count the health check reads follows every send and every erasure."""
-    db = await open_database(tmp_path / "relais.db")
+    db = await open_database(db_target)
     recipients = [f"chat{n}" for n in range(300)]
     async with db.transaction() as conn:
         for i in range(12):  # interleaved, as replies to many people arrive
@@ -119,8 +119,8 @@ async def test_a_large_backlog_goes_to_each_recipient_in_order(tmp_path: Path) -
     await db.close()
 
 
-async def test_a_message_queued_behind_a_retrying_one_waits_for_it(tmp_path: Path) -> None:
-    db = await open_database(tmp_path / "relais.db")
+async def test_a_message_queued_behind_a_retrying_one_waits_for_it(db_target: str) -> None:
+    db = await open_database(db_target)
     down = {"+33600000000"}
     sent: list[str] = []
 
@@ -177,10 +177,10 @@ async def test_messages_queued_before_the_upgrade_still_go_in_order(tmp_path: Pa
     await db.close()
 
 
-async def test_a_residents_backlog_does_not_hold_up_the_mediators_chat(tmp_path: Path) -> None:
+async def test_a_residents_backlog_does_not_hold_up_the_mediators_chat(db_target: str) -> None:
     """More residents waiting than messages in flight (Telegram slow to answer): the post
     to the mediators' chat queued meanwhile goes at once (each channel has its own)."""
-    db = await open_database(tmp_path / "relais.db")
+    db = await open_database(db_target)
     release = asyncio.Event()
     posted: list[str] = []
 

@@ -156,6 +156,14 @@ async def relais(tmp_path: Path):
     await relais.close()
 
 
+@pytest.fixture
+async def relais_anywhere(db_target: str):
+    """Relais on each backend (SQLite, PostgreSQL)."""
+    relais = await start(Settings(db=db_target))
+    yield relais
+    await relais.close()
+
+
 async def old_ticket(conn, code: str, status: str, closed_days_ago: float | None, now: float):
     ticket = await tickets.open_ticket(
         conn,
@@ -177,9 +185,9 @@ async def old_ticket(conn, code: str, status: str, closed_days_ago: float | None
     )
 
 
-async def test_purge_applies_each_period_and_twice_changes_nothing(relais) -> None:
+async def test_purge_applies_each_period_and_twice_changes_nothing(relais_anywhere) -> None:
     now = time.time()
-    db = relais.db
+    db = relais_anywhere.db
     await set_organisation(db, "Org")
     relayed = Session(lang="fr", flow="menu", node="accueil", ticket="R-OPEN")
     async with db.transaction() as conn:
@@ -207,23 +215,23 @@ async def test_purge_applies_each_period_and_twice_changes_nothing(relais) -> No
     again = await purge(db, Retention(), now)
     assert set(again.values()) == {0}, again
 
-    conn = sqlite3.connect(db.path)
-    assert {u for (u,) in conn.execute("SELECT user_id FROM sessions")} == {"recent", "relayed"}
-    rows = dict(conn.execute("SELECT code, summary FROM tickets"))
+    read = db.conn.execute_fetchall
+    assert {u for (u,) in await read("SELECT user_id FROM sessions")} == {"recent", "relayed"}
+    rows = dict(await read("SELECT code, summary FROM tickets"))
     assert rows.keys() == {"R-OPEN", "R-ANON", "R-KEEP"}
     assert rows["R-ANON"] == ANONYMISED and rows["R-KEEP"] == "Sujet : CAF"
-    anon = conn.execute("SELECT user_id, topic, lang FROM tickets WHERE code='R-ANON'").fetchone()
-    assert anon == ("", "caf", "ar"), "what is kept for statistics, without the person"
+    (anon,) = await read("SELECT user_id, topic, lang FROM tickets WHERE code='R-ANON'")
+    assert tuple(anon) == ("", "caf", "ar"), "what is kept for statistics, without the person"
     texts = [
         t
-        for (t,) in conn.execute(
+        for (t,) in await read(
             "SELECT text FROM ticket_messages JOIN tickets t ON t.id = ticket_id "
             "WHERE code = 'R-ANON'"
         )
     ]
     assert texts == []
-    assert conn.execute("SELECT COUNT(*) FROM audit").fetchone() == (0,)
-    assert [i for (i,) in conn.execute("SELECT external_id FROM inbound")] == ["new"]
+    assert [tuple(r) for r in await read("SELECT COUNT(*) FROM audit")] == [(0,)]
+    assert [i for (i,) in await read("SELECT external_id FROM inbound")] == ["new"]
 
 
 def test_relais_purge_prints_what_it_did(tmp_path: Path) -> None:
@@ -270,8 +278,9 @@ def test_rate_limit_is_configurable(engine) -> None:
 
 
 async def test_erasure_drops_what_was_queued_for_the_person_even_without_a_ticket(
-    relais,
+    relais_anywhere,
 ) -> None:
+    relais = relais_anywhere
     who = "+33600000009"
     await relais.conversations.handle("sms", who, Text("bonjour"))
     async with relais.db.transaction() as conn:

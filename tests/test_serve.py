@@ -15,7 +15,9 @@ from pathlib import Path
 from bot.engine import Reply
 from bot.outbox import enqueue, replies_payload
 from bot.store import open_database
+from bot.store.migrate import newest
 from tests.conftest import TESTS, free_port, start_serve, stop_serve
+from tests.support.postgres import TEST_KEY
 
 
 def test_healthz_reports_database_and_flows(db_path: Path) -> None:
@@ -75,6 +77,26 @@ def test_a_second_serve_on_the_same_sqlite_file_refuses_to_start(db_path: Path) 
         stop_serve(first)
     again, _ = start_serve(db_path)
     stop_serve(again)
+
+
+def test_workers_on_one_postgresql_database_all_start(postgres) -> None:
+    """The one-serving-process lock is SQLite's: on PostgreSQL a second worker starts, and
+    each one's health check reads the shared database."""
+    url, env = postgres.database(), {"RELAIS_HASH_KEY": TEST_KEY}
+    first, port = start_serve(url, env=env)
+    try:
+        second, other = start_serve(url, env=env)
+        try:
+            for answering in (port, other):
+                with urllib.request.urlopen(f"http://127.0.0.1:{answering}/healthz") as r:
+                    body = json.loads(r.read())
+                assert body["status"] == "ok"
+                assert body["schema_version"] == newest("postgresql")
+                assert body["outbox"] == {"waiting": 0, "most_attempts": 0}
+        finally:
+            stop_serve(second)
+    finally:
+        stop_serve(first)
 
 
 def test_healthz_reports_the_messages_waiting_and_the_most_retried(db_path: Path) -> None:

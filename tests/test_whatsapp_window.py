@@ -16,13 +16,14 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.app import Relais, start
-from bot.channels.twilio import STATUS_PATH, TwilioSender
+from bot.channels.twilio.sender import STATUS_PATH, TwilioSender
+from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TwilioSettings
 from bot.engine import TicketOpened
 from bot.handoff import deliveries, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
-from bot.web.app import TWILIO_PATH, create_app
+from bot.web.app import create_app
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.support.inbox import csrf_of, sign_in, text_of
 

@@ -97,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     for sub in (add, org, listing, remove, tickets_list, show, trail):
         sub.add_argument(
-            "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+            "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
         )
 
 

@@ -37,8 +37,8 @@ async def record(conn: aiosqlite.Connection, delivery: Delivery) -> None:
     await tickets.set_delivery(conn, delivery.ticket_message_id, delivery.state, delivery.error)
     kind = "template" if delivery.state == WAITING else "message"
     await conn.executemany(
-        "INSERT OR IGNORE INTO twilio_messages (sid, ticket_message_id, kind, "
-        "created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO twilio_messages (sid, ticket_message_id, kind, "
+        "created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(sid, delivery.ticket_message_id, kind, delivery.at) for sid in delivery.sids],
     )
 

@@ -57,7 +57,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 async def _organisation_id(conn: aiosqlite.Connection, name: str) -> int:
-    await conn.execute("INSERT OR IGNORE INTO organisations (name) VALUES (?)", (name,))
+    await conn.execute(
+        "INSERT INTO organisations (name) VALUES (?) ON CONFLICT DO NOTHING", (name,)
+    )
     rows = await conn.execute_fetchall("SELECT id FROM organisations WHERE name = ?", (name,))
     return rows[0][0]
 
@@ -88,7 +90,8 @@ async def set_organisation(
                 "UPDATE organisations SET telegram_chat = ? WHERE id = ?", (telegram_chat, org_id)
             )
         await conn.executemany(
-            "INSERT OR IGNORE INTO organisation_places (organisation_id, place) VALUES (?, ?)",
+            "INSERT INTO organisation_places (organisation_id, place) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
             [(org_id, place) for place in places],
         )
     return await organisation(db.conn, org_id)
@@ -116,7 +119,7 @@ async def add_mediator(
             "INSERT INTO mediators (login, name, organisation_id, password_hash, created_at, "
             "role) VALUES (?, ?, ?, ?, ?, COALESCE(?, 'mediator')) ON CONFLICT (login) "
             "DO UPDATE SET name = excluded.name, organisation_id = excluded.organisation_id, "
-            "password_hash = excluded.password_hash, role = COALESCE(?, role)",
+            "password_hash = excluded.password_hash, role = COALESCE(?, mediators.role)",
             (login, name.strip() or login, org.id, password_hash, time.time(), role, role),
         )
         # A changed password or organisation signs the mediator out everywhere.

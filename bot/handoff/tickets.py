@@ -96,9 +96,9 @@ async def open_ticket(
     for attempt in range(40):
         code = new_code(LENGTH + attempt // 10)
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO tickets (code, organisation_id, place, place_name, channel, "
+            "INSERT INTO tickets (code, organisation_id, place, place_name, channel, "
             "user_id, lang, topic, summary, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 code,
                 organisation_id,
@@ -176,13 +176,13 @@ async def add_message(
     name: str = "",
     delivery: str = "",
 ) -> int:
-    cursor = await conn.execute(
+    rows = await conn.execute_fetchall(
         "INSERT INTO ticket_messages (ticket_id, author, name, text, at, delivery) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (ticket_id, author, name, text, now, delivery),
     )
     await conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, ticket_id))
-    return cursor.lastrowid
+    return rows[0][0]
 
 
 async def set_status(

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     near.add_argument("--json", action="store_true", help="ranked places as JSON")
     for sub in (load, near):
         sub.add_argument(
-            "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+            "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
         )
     gazetteer = actions.add_parser("gazetteer", help="the communes file shipped in the package")
     steps = gazetteer.add_subparsers(dest="gazetteer_command", required=True, metavar="STEP")

@@ -188,8 +188,14 @@ def _problem(report: ImportReport, row: int, row_id: str, action: str, reason: s
 
 
 _UPSERT = (
-    f"INSERT OR REPLACE INTO places ({', '.join(COLUMNS)}, fingerprint, imported_at) "
-    f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+    f"INSERT INTO places ({', '.join(COLUMNS)}, fingerprint, imported_at) "
+    f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))}) ON CONFLICT (source, source_id) DO UPDATE "
+    "SET "
+    + ", ".join(
+        f"{c} = excluded.{c}"
+        for c in (*COLUMNS, "fingerprint", "imported_at")
+        if c not in ("source", "source_id")
+    )
 )
 
 
@@ -220,8 +226,9 @@ async def store(
         )
         report.removed = len(known)
         await conn.execute(
-            "INSERT OR REPLACE INTO place_imports (source, finished_at, format, counts) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO place_imports (source, finished_at, format, counts) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, finished_at) DO UPDATE SET format = excluded.format, "
+            "counts = excluded.counts",
             (key, now, report.format, json.dumps(report.counts(), ensure_ascii=False)),
         )
 

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "purge", help="delete or anonymise what is past its retention period (run daily)"
     )
     command.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
     )
 
 

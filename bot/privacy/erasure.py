@@ -21,6 +21,7 @@ from bot.handoff.chat_posts import post_to_chat
 from bot.privacy.retention import DAY, Retention
 from bot.reminders import store as reminder_store
 from bot.store import Database
+from bot.store.locks import one_at_a_time
 from bot.store.sessions import delete_sessions
 
 ERASED_NOTE = "La personne a effacé ses données : la demande est close."
@@ -49,6 +50,7 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
     delete_before = now - retention.delete_tickets_days * DAY
     done: dict[str, int] = {}
     async with db.transaction() as conn:
+        await one_at_a_time(conn, "purge")  # a daily purge started on each of several workers
 
         def count(name: str, rows: int) -> None:
             done[name] = done.get(name, 0) + rows
@@ -60,7 +62,7 @@ async def purge(db: Database, retention: Retention, now: float | None = None) ->
         await run(
             "idle conversations deleted",
             "DELETE FROM sessions WHERE updated_at < ? "
-            "AND COALESCE(json_extract(state, '$.ticket'), '') = '' AND NOT EXISTS "
+            "AND COALESCE(state ->> 'ticket', '') = '' AND NOT EXISTS "
             "(SELECT 1 FROM reminders r WHERE r.channel = sessions.channel "
             "AND r.user_id = sessions.user_id)",
             (sessions_before,),

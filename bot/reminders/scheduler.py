@@ -7,6 +7,10 @@ a clock jump during the sending minute sends it once: the conversation service d
 it has seen. One due more than `MAX_LATE` ago (the service was down) is dropped and counted,
 never sent in the evening or at night. Twilio or Telegram being down is the outbox's
 business: it retries with growing waits.
+
+With several workers on one database, one of them runs the scheduler: whoever holds the
+`job:reminders` lease (bot/store/leases.py), renewed at each look; another takes over when
+the holder stops renewing it.
 """
 
 from __future__ import annotations
@@ -20,17 +24,27 @@ from bot.conversations import Conversations
 from bot.engine.reminders import ReminderDue
 from bot.reminders import store
 from bot.reminders.deadlines import MAX_LATE
+from bot.store import leases
 
 log = logging.getLogger(__name__)
 
 POLL = 30.0
 """Seconds between looks for due reminders."""
+LEASE = "job:reminders"
 
 
 class Scheduler:
-    def __init__(self, conversations: Conversations, poll: float = POLL) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        poll: float = POLL,
+        lease: float = leases.DEFAULT_SECONDS,
+    ) -> None:
         self.conversations = conversations
         self.poll = poll
+        self.lease = poll + lease
+        """Outlasts the pause between two looks, which renew it."""
+        self.worker = leases.worker_name()
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -38,13 +52,18 @@ class Scheduler:
 
     async def run(self) -> None:
         """Look for due reminders until `stop()`."""
+        db = self.conversations.db
         while not self._stop.is_set():
             try:
-                await self.tick(self.conversations.clock())
+                now = self.conversations.clock()
+                if await leases.hold(db, LEASE, self.worker, self.lease, now):
+                    await self.tick(now)
             except Exception:
                 log.exception("the reminders scheduler failed; it tries again in %.0f s", self.poll)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.poll)
+        with contextlib.suppress(Exception):  # another worker takes over at once
+            await leases.release(db, LEASE, self.worker)
 
     async def tick(self, now: float) -> dict[str, int]:
         """Queue or drop every reminder due at `now`; how many of each."""

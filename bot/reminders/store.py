@@ -84,7 +84,7 @@ async def advance(
     if cursor.rowcount:
         await conn.execute(
             "INSERT INTO reminder_counts (purpose, outcome, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (purpose, outcome) DO UPDATE SET n = n + 1",
+            "ON CONFLICT (purpose, outcome) DO UPDATE SET n = reminder_counts.n + 1",
             (reminder.purpose, outcome),
         )
     return bool(cursor.rowcount)

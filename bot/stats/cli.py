@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     shape.add_argument("--json", action="store_true")
     shape.add_argument("--csv", action="store_true")
     command.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: RELAIS_DB or relais.db)"
+        "--db", metavar="PATH|URL", help="SQLite file or postgresql://… (default: RELAIS_DB)"
     )
 
 

@@ -136,7 +136,7 @@ class Tally:
             await conn.executemany(
                 "INSERT INTO stats_unmatched (day, flow, node, lang, phrase, count) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, flow, node, lang, phrase) "
-                "DO UPDATE SET count = count + excluded.count",
+                "DO UPDATE SET count = stats_unmatched.count + excluded.count",
                 [(*key, n) for key, n in self.unmatched.items()],
             )
         self.nodes.clear()
@@ -154,11 +154,11 @@ async def _add(
     keys = {"stats_nodes": "day, flow, node, lang, channel", "stats_people": "day, lang, channel"}
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in range(width + len(columns)))
-    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in columns)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
     await conn.executemany(
         f"INSERT INTO {table} ({keys[table]}, {names}) VALUES ({marks}) "
         f"ON CONFLICT ({keys[table]}) DO UPDATE SET {updates}",
-        [(*key, *row) for key, row in rows.items()],
+        [(*key, *row) for key, row in sorted(rows.items())],  # (workers lock them in one order)
     )
 
 

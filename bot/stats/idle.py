@@ -5,6 +5,8 @@ idle time (bot/stats/count.py), and this sweep, for those whose next message has
 (run by `relais stats`, `relais purge` and the figures page). The sweep counts conversations
 last seen between the previous sweep's cut-off and its own (now minus the idle time), then
 moves the cut-off; a later message counts a drop-off only if it was last seen after it.
+Sweeps in several workers at once (PostgreSQL) run one after the other: the second finds the
+cut-off moved and counts nothing twice.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import aiosqlite
 from bot.engine import Session
 from bot.flows import FlowSet
 from bot.stats.count import SWEPT_UNTIL, Tally, may_leave, swept_until
+from bot.store.locks import one_at_a_time
 
 
 async def sweep(conn: aiosqlite.Connection, flows: FlowSet, idle_seconds: float, now: float) -> int:
     """Count the conversations that became idle since the last sweep; how many left."""
+    await one_at_a_time(conn, "idle-sweep")
     since, cutoff = await swept_until(conn), now - idle_seconds
     if cutoff <= since:
         return 0
     rows = await conn.execute_fetchall(
-        "SELECT channel, state FROM sessions WHERE json_extract(state, '$.last_seen') > ? "
-        "AND json_extract(state, '$.last_seen') <= ?",
+        "SELECT channel, state FROM sessions "
+        "WHERE CAST(state ->> 'last_seen' AS DOUBLE PRECISION) > ? "
+        "AND CAST(state ->> 'last_seen' AS DOUBLE PRECISION) <= ?",
         (since, cutoff),
     )
     tally, left = Tally(flows, idle_seconds), 0

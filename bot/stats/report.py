@@ -136,7 +136,7 @@ async def _unmatched(conn, since, until, flow) -> list[dict[str, Any]]:
     where, params = _where(since, until, {"flow": flow} if flow else None)
     rows = await conn.execute_fetchall(
         "SELECT phrase, flow, node, lang, SUM(count) AS n FROM stats_unmatched"
-        f"{where} GROUP BY phrase, flow, node, lang HAVING n >= ? "
+        f"{where} GROUP BY phrase, flow, node, lang HAVING SUM(count) >= ? "
         "ORDER BY n DESC, phrase LIMIT 50",
         [*params, SMALL],
     )

@@ -30,7 +30,7 @@ async def count_ticket(conn: aiosqlite.Connection, ticket: Ticket, column: str, 
     await conn.execute(
         "INSERT INTO stats_tickets (day, organisation, place, place_name, "
         f"{column}) VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, organisation, place) "
-        f"DO UPDATE SET {column} = {column} + 1, place_name = excluded.place_name",
+        f"DO UPDATE SET {column} = stats_tickets.{column} + 1, place_name = excluded.place_name",
         (day_of(now), organisation, ticket.place, ticket.place_name),
     )
 

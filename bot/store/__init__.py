@@ -1,4 +1,4 @@
-"""Persistence in SQLite through aiosqlite: one write transaction per processed message."""
+"""Persistence in SQLite (aiosqlite) or PostgreSQL (psycopg): one write transaction per batch."""
 
 from bot.store.db import Database, open_database
 

@@ -40,5 +40,18 @@ def load_key(db_path: str, configured: str = "") -> bytes:
         ) from None
 
 
+def load_server_key(shown: str, configured: str) -> bytes:
+    """PostgreSQL has no file to keep the key beside, and every worker must hash alike."""
+    configured = configured.strip()
+    if not configured:
+        raise DatabaseError(
+            f"RELAIS_HASH_KEY is required with the PostgreSQL database {shown}: every worker "
+            "hashes message ids with it. Set it to a long random secret (openssl rand -hex 32), "
+            "the same for all workers; after `relais db copy`, to the content of the SQLite "
+            "database's .key file"
+        )
+    return configured.encode()
+
+
 def keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]

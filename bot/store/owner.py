@@ -1,4 +1,4 @@
-"""One serving process per SQLite file.
+"""One serving process per SQLite file (PostgreSQL serves any number: no lock there).
 
 Two `relais serve` on one file would both run the outbox and the Telegram rate limit, so every
 reply queued for later would be sent twice. An advisory lock beside the file refuses the

@@ -32,8 +32,8 @@ async def record_deliveries(
     """Record inbound message ids, in one statement; the (channel, id) pairs seen first now."""
     values = ", ".join("(?, ?, ?)" for _ in deliveries)
     rows = await conn.execute_fetchall(
-        "INSERT OR IGNORE INTO inbound (channel, external_id, received_at) "
-        f"VALUES {values} RETURNING channel, external_id",
+        f"INSERT INTO inbound (channel, external_id, received_at) VALUES {values} "
+        "ON CONFLICT DO NOTHING RETURNING channel, external_id",
         [value for delivery in deliveries for value in delivery],
     )
     return {(channel, external_id) for channel, external_id in rows}

@@ -9,7 +9,7 @@ import string
 
 from hypothesis import strategies as st
 
-from bot.web.app import MAX_BODY
+from bot.channels.http import MAX_BODY
 
 # Strategies shared by the tests.
 

@@ -7,10 +7,10 @@ import time
 
 import httpx
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.handoff import deliveries
 from bot.outbox import Outbox
-from bot.web.app import TELEGRAM_PATH
 
 TOKEN = "123456:" + "A" * 35
 SECRET = "s3cret-token_for-tests"

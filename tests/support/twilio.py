@@ -9,7 +9,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
-from bot.web.app import TWILIO_PATH
+from bot.channels.twilio.webhook import TWILIO_PATH
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-auth-token-for-tests"

@@ -1,10 +1,12 @@
-"""SMS rendering: plain text, choices as a numbered list, links written out."""
+"""SMS and WhatsApp rendering: replies as plain texts, choices numbered, links written out;
+on SMS joined and split to the segment budget, then written as TwiML."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 from bot.display.bidi import for_display
 from bot.display.segments import sms_cost
@@ -12,6 +14,9 @@ from bot.display.sms import sms_text
 
 if TYPE_CHECKING:
     from bot.engine import Reply
+
+
+WHATSAPP_MAX = 1600
 
 
 def render_sms(reply: Reply) -> str:
@@ -65,3 +70,45 @@ def _split(text: str, budget: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def outgoing(channel: str, replies: Sequence[Reply], budget: int) -> list[str]:
+    """SMS: joined and split to the segment budget. WhatsApp: one message a reply."""
+    if channel == "sms":
+        return sms_messages(replies, budget)
+    bodies = []
+    for body in sms_messages(replies, None):
+        bodies.extend(body[i : i + WHATSAPP_MAX] for i in range(0, len(body), WHATSAPP_MAX))
+    return bodies
+
+
+TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+EMPTY_TWIML = TWIML_HEAD + "<Response />"
+"""An answer that sends nothing."""
+
+
+def twiml(channel: str, replies: Sequence[Reply], budget: int) -> str:
+    """The TwiML answer: the text Twilio's `MessagingResponse` writes for these messages,
+    written directly (its XML tree cost a quarter of a millisecond a webhook)."""
+    bodies = outgoing(channel, replies, budget)
+    if not bodies:
+        return EMPTY_TWIML
+    messages = "".join(
+        f"<Message>{escape(body)}</Message>" if body else "<Message />" for body in bodies
+    )
+    return f"{TWIML_HEAD}<Response>{messages}</Response>"
+
+
+# -- the same SMS, shown by `relais chat` and `relais simulate` -------------------------------
+
+
+def console_view(reply: Reply) -> str:
+    text = render_sms(reply)
+    cost = sms_cost(text)
+    return f"{text}\n  ({cost.segments} SMS, {cost.encoding})"
+
+
+def simulate_view(reply: Reply) -> dict[str, Any]:
+    text = render_sms(reply)
+    cost = sms_cost(text)
+    return {"text": text, "choices": [], "segments": cost.segments, "encoding": cost.encoding}

@@ -1,25 +1,20 @@
-"""SMS and WhatsApp through Twilio: signed webhooks in, TwiML out, REST for later messages."""
+"""Messages Relais sends later by SMS or WhatsApp (a mediator's answer, a reminder), through
+Twilio's REST API, for the outbox."""
 
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
-from xml.sax.saxutils import escape
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.sms import sms_messages
+from bot.channels.twilio.render import outgoing
 from bot.config import TwilioSettings
 from bot.conversations import Conversations
-from bot.engine import Event, Location, Media, Reply, Text
 from bot.outbox import OutsideWindow, Sender, TryLater, Undeliverable, replies_of
 from bot.window import Window
 
@@ -31,110 +26,6 @@ OUTSIDE_WINDOW = 63016
 """Twilio's error: WhatsApp free text outside the 24-hour window."""
 STATUS_PATH = "/webhooks/twilio/status"
 """Where Twilio reports what became of a message it accepted (status callbacks)."""
-WHATSAPP_MAX = 1600
-
-
-@dataclass(frozen=True)
-class Inbound:
-    channel: str  # "sms" or "whatsapp"
-    user_id: str
-    message_sid: str
-    event: Event
-    opt_out: str = ""  # "STOP", "START" or ""
-
-
-def parse_inbound(form: Mapping[str, str]) -> Inbound:
-    sender = form.get("From", "")
-    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    body = form.get("Body", "")
-    event: Event = Text(body)
-    try:
-        lat, lon = float(form.get("Latitude", "")), float(form.get("Longitude", ""))
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
-            raise ValueError("not a position on Earth")
-        event = Location(lat, lon)
-    except ValueError:
-        if not body.strip() and form.get("NumMedia", "0") not in ("", "0"):
-            event = Media()
-    opt_out = form.get("OptOutType", "").upper()
-    return Inbound(channel, sender, form.get("MessageSid", ""), event, opt_out)
-
-
-@functools.lru_cache(maxsize=4)
-def _validator(auth_token: str) -> RequestValidator:
-    return RequestValidator(auth_token)
-
-
-def signature_ok(auth_token: str, url: str, form: Mapping[str, str], signature: str) -> bool:
-    """Twilio signs the public URL it called and the form fields (HMAC-SHA1), with or
-    without the default port. Twilio's own `validate` computes both forms each time; here
-    the second only when the first does not match (one HMAC a genuine request)."""
-    if not signature:
-        return False
-    expected = signature.encode(errors="replace")
-    validator = _validator(auth_token)
-    for candidate in _url_forms(url):
-        computed = validator.compute_signature(candidate, form).encode()
-        if hmac.compare_digest(computed, expected):
-            return True
-    return False
-
-
-def _url_forms(url: str) -> tuple[str, ...]:
-    """The URL as given, then with its default port added or removed (Twilio signs
-    either)."""
-    parts = urlsplit(url)
-    if parts.port:
-        other = parts._replace(netloc=parts.netloc.rsplit(":", 1)[0])
-    else:
-        port = 443 if parts.scheme == "https" else 80
-        other = parts._replace(netloc=f"{parts.netloc}:{port}")
-    return (url, urlunsplit(other))
-
-
-TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
-EMPTY_TWIML = TWIML_HEAD + "<Response />"
-"""An answer that sends nothing."""
-
-
-def twiml(channel: str, replies: Sequence[Reply], budget: int) -> str:
-    """The TwiML answer: the text Twilio's `MessagingResponse` writes for these messages,
-    written directly (its XML tree cost a quarter of a millisecond a webhook)."""
-    bodies = outgoing(channel, replies, budget)
-    if not bodies:
-        return EMPTY_TWIML
-    messages = "".join(
-        f"<Message>{escape(body)}</Message>" if body else "<Message />" for body in bodies
-    )
-    return f"{TWIML_HEAD}<Response>{messages}</Response>"
-
-
-def outgoing(channel: str, replies: Sequence[Reply], budget: int) -> list[str]:
-    """SMS: joined and split to the segment budget. WhatsApp: one message a reply."""
-    if channel == "sms":
-        return sms_messages(replies, budget)
-    bodies = []
-    for body in sms_messages(replies, None):
-        bodies.extend(body[i : i + WHATSAPP_MAX] for i in range(0, len(body), WHATSAPP_MAX))
-    return bodies
-
-
-async def handle_webhook(conversations: Conversations, form: Mapping[str, str], budget: int) -> str:
-    """Process one signed webhook; the TwiML to answer with."""
-    inbound = parse_inbound(form)
-    if inbound.opt_out == "STOP":
-        await conversations.set_stopped(inbound.channel, inbound.user_id, True)
-        return EMPTY_TWIML
-    if inbound.opt_out == "START":
-        await conversations.set_stopped(inbound.channel, inbound.user_id, False)
-        return EMPTY_TWIML
-    handled = await conversations.handle(
-        inbound.channel,
-        inbound.user_id,
-        inbound.event,
-        external_id=inbound.message_sid or None,
-    )
-    return twiml(inbound.channel, handled.replies, budget)
 
 
 class ElsewhereHttpClient(AsyncTwilioHttpClient):

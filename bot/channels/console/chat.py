@@ -6,10 +6,9 @@ import asyncio
 import sys
 
 from bot.app import Relais
-from bot.channels.line_editing import LineEditor
-from bot.channels.sms import render_sms
+from bot.channels.console.line_editing import LineEditor
+from bot.channels.registry import views
 from bot.config import ConfigError, chat_history_path
-from bot.display.segments import sms_cost
 from bot.engine import Reply, Text
 from bot.languages import native_name
 from bot.outbox import replies_of
@@ -19,22 +18,8 @@ CHANNEL = "console"
 
 
 def show(channel: str, reply: Reply) -> str:
-    if channel == "sms":
-        text = render_sms(reply)
-        cost = sms_cost(text)
-        return f"{text}\n  ({cost.segments} SMS, {cost.encoding})"
-    lines = [reply.text]
-    if reply.choices:
-        lines.append(
-            "  " + "  ".join(f"[{i}. {label}]" for i, label in enumerate(reply.choices, 1))
-        )
-    if reply.link:
-        lines.append(f"  [🔗 {reply.link[0]}: {reply.link[1]}]")
-    if reply.place:
-        lines.append(f"  [📍 map: {reply.place.latitude:.5f}, {reply.place.longitude:.5f}]")
-    if reply.ask_location:
-        lines.append("  [📍 Share my location]")
-    return "\n".join(lines)
+    """The reply as the channel's own renderer makes it, written for a terminal."""
+    return views()[channel].console(reply)
 
 
 async def chat(relais: Relais, channel: str, lang: str | None, history: bool = True) -> None:
