@@ -57,11 +57,12 @@ async def open_database(
     target: str | Path, *, migrate: bool = True, hash_key: str | None = None
 ) -> Database:
     """Open (and create or upgrade) the database: a SQLite file path, `sqlite:///path` or
-    `postgresql://…`. `hash_key`: Settings.hash_key (None: as RELAIS_HASH_KEY says now)."""
+    `postgresql://…`. `hash_key`: Settings.hash_key (empty: as RELAIS_HASH_KEY says now,
+    for callers holding no Settings)."""
     from bot.config import configured_hash_key
     from bot.store.migrate import apply_migrations
 
-    if hash_key is None:
+    if not hash_key:
         hash_key = configured_hash_key()
 
     address = parse_address(str(target))
