@@ -20,11 +20,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-import aiosqlite
-
 from bot.engine import PlaceView, Reply
 from bot.outbox_claims import Claims
 from bot.store import Database, leases
+from bot.store.connection import Connection
 from bot.store.locks import lock_people, transient
 from bot.store.sessions import load_session
 from bot.window import HELD, WAITING, Window
@@ -71,7 +70,7 @@ class Delivery:
     at: float
 
 
-Delivered = Callable[[aiosqlite.Connection, Delivery], Awaitable[None]]
+Delivered = Callable[[Connection, Delivery], Awaitable[None]]
 """Told inside the transaction that records a delivery (bot/handoff/deliveries.py)."""
 
 
@@ -109,7 +108,7 @@ def replies_of(payload: list[dict]) -> list[Reply]:
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     channel: str,
     user_id: str,
     payload: object,
@@ -137,13 +136,13 @@ async def enqueue(
     return rows[0][0]
 
 
-async def waiting(conn: aiosqlite.Connection) -> int:
+async def waiting(conn: Connection) -> int:
     """Messages queued, sent or not yet due (kept by triggers: one row read)."""
     rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
     return rows[0][0] if rows else 0
 
 
-async def health(conn: aiosqlite.Connection) -> dict[str, int]:
+async def health(conn: Connection) -> dict[str, int]:
     """For /healthz: messages waiting, and the tries of the one retried most (0: none is
     being retried); one statement that reads a counter and one index entry."""
     rows = await conn.execute_fetchall(
@@ -154,7 +153,7 @@ async def health(conn: aiosqlite.Connection) -> dict[str, int]:
 
 
 async def enqueue_many(
-    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
+    conn: Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
 ) -> None:
     """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
     the caller's transaction: one statement for a batch of messages. The caller holds the
@@ -169,12 +168,12 @@ async def enqueue_many(
     )
 
 
-async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None:
+async def forget(conn: Connection, channel: str, user_id: str) -> None:
     """Drop what is queued for a person (their erasure, bot/privacy/erasure.py)."""
     await conn.execute("DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id))
 
 
-async def forget_ticket_posts(conn: aiosqlite.Connection, ticket_id: int) -> None:
+async def forget_ticket_posts(conn: Connection, ticket_id: int) -> None:
     """Drop the posts about a ticket not sent yet to its organisation's chat."""
     await conn.execute("DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket_id))
 

@@ -14,10 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.languages import french_name
 from bot.store import Database
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class WindowState:
         return self.template_at is not None
 
 
-async def state(conn: aiosqlite.Connection, channel: str, user_id: str) -> WindowState:
+async def state(conn: Connection, channel: str, user_id: str) -> WindowState:
     rows = await conn.execute_fetchall(
         "SELECT last_inbound, template_at, template_lang FROM channel_windows "
         "WHERE channel = ? AND user_id = ?",
@@ -83,7 +82,7 @@ class Seen:
         return self.waited or self.released > 0
 
 
-async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: float) -> Seen:
+async def seen(conn: Connection, channel: str, user_id: str, now: float) -> Seen:
     """The person wrote: the window opens again and their held messages are due now (what
     it means for the tickets: bot/handoff/deliveries.py)."""
     before = await state(conn, channel, user_id)
@@ -107,7 +106,7 @@ async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: floa
     return Seen(before.waiting, max(held.rowcount, 0), rows[0][0] if rows else None)
 
 
-async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None:
+async def forget(conn: Connection, channel: str, user_id: str) -> None:
     await conn.execute(
         "DELETE FROM channel_windows WHERE channel = ? AND user_id = ?", (channel, user_id)
     )

@@ -8,15 +8,14 @@ The outbox and the window know nothing of tickets: the outbox calls `record` (it
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.handoff import tickets
 from bot.handoff.chat_posts import post_to_chat
 from bot.outbox import Delivery
+from bot.store.connection import Connection
 from bot.window import WAITING, Seen
 
 
-async def tell_desk(conn: aiosqlite.Connection, message_id: int, note: str, now: float) -> None:
+async def tell_desk(conn: Connection, message_id: int, note: str, now: float) -> None:
     """A line about a mediator's message under its ticket's post in the mediators' Telegram
     chat (when the organisation has one)."""
     rows = await conn.execute_fetchall(
@@ -28,7 +27,7 @@ async def tell_desk(conn: aiosqlite.Connection, message_id: int, note: str, now:
         await post_to_chat(conn, rows[0][0], f"{rows[0][1]} (WhatsApp) : {note}", now)
 
 
-async def record(conn: aiosqlite.Connection, delivery: Delivery) -> None:
+async def record(conn: Connection, delivery: Delivery) -> None:
     """The outbox's `delivered` hook: the message's state on the ticket, the desk told when
     it is held, Twilio's ids kept for its delivery reports (bot/channels/twilio_status.py)."""
     if delivery.state == WAITING:
@@ -44,7 +43,7 @@ async def record(conn: aiosqlite.Connection, delivery: Delivery) -> None:
 
 
 async def reopened(
-    conn: aiosqlite.Connection, channel: str, user_id: str, seen: Seen, now: float
+    conn: Connection, channel: str, user_id: str, seen: Seen, now: float
 ) -> None:
     """The person wrote again on WhatsApp: the desk hears that the held messages go, and
     they show as being sent again."""

@@ -11,8 +11,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from bot import window
 from bot.engine.effects import (
     Feedback,
@@ -30,6 +28,7 @@ from bot.handoff.mediators import covered_places, organisation_for_place
 from bot.handoff.summary import summarise
 from bot.outbox import CHAT, enqueue
 from bot.stats import tickets as counters
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class Relay:
         self.flows = flows
         self._covered: tuple[float, frozenset[str]] = (-COVERAGE_TTL, frozenset())
 
-    async def covered(self, conn: aiosqlite.Connection) -> frozenset[str]:
+    async def covered(self, conn: Connection) -> frozenset[str]:
         """The places whose organisation reads tickets; read again every few seconds, not
         for every batch of messages."""
         read_at, places = self._covered
@@ -68,7 +67,7 @@ class Relay:
 
     async def relay(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: RelayToMediator,
@@ -85,7 +84,7 @@ class Relay:
 
     async def mediator_said(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: MediatorMessage,
@@ -119,7 +118,7 @@ class Relay:
 
     async def closed(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: TicketWasClosed,
@@ -139,7 +138,7 @@ class Relay:
 
     async def left(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: LeaveTicket,
@@ -155,7 +154,7 @@ class Relay:
         return Applied()
 
     async def feedback(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Feedback, now: float
+        self, conn: Connection, channel: str, user_id: str, effect: Feedback, now: float
     ) -> Applied:
         ticket = await tickets.ticket_by_code(conn, effect.code)
         if ticket is None:
@@ -168,7 +167,7 @@ class Relay:
         return Applied()
 
     async def open(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: OpenTicket, now: float
+        self, conn: Connection, channel: str, user_id: str, effect: OpenTicket, now: float
     ) -> Applied:
         data = effect.data
         place = data.get("place") or []
@@ -207,7 +206,7 @@ class Relay:
 
     async def notify_chat(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         ticket_id: int,
         text: str,
         now: float,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.handoff.codes import LENGTH, new_code
+from bot.store.connection import Connection
 
 OPEN = ("open", "claimed", "left")
 """Statuses of a ticket that still waits for a mediator's attention."""
@@ -80,7 +79,7 @@ def _ticket(row) -> Ticket:
 
 
 async def open_ticket(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     organisation_id: int,
     place: str,
@@ -120,18 +119,18 @@ async def open_ticket(
     raise RuntimeError("no free ticket code found")
 
 
-async def ticket_by_code(conn: aiosqlite.Connection, code: str) -> Ticket | None:
+async def ticket_by_code(conn: Connection, code: str) -> Ticket | None:
     rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE code = ?", (code,))
     return _ticket(rows[0]) if rows else None
 
 
-async def ticket_by_id(conn: aiosqlite.Connection, ticket_id: int) -> Ticket | None:
+async def ticket_by_id(conn: Connection, ticket_id: int) -> Ticket | None:
     rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
     return _ticket(rows[0]) if rows else None
 
 
 async def list_tickets(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     organisation_id: int | None = None,
     statuses: tuple[str, ...] = OPEN,
@@ -150,14 +149,14 @@ async def list_tickets(
     return [_ticket(row) for row in rows]
 
 
-async def tickets_of(conn: aiosqlite.Connection, channel: str, user_id: str) -> list[Ticket]:
+async def tickets_of(conn: Connection, channel: str, user_id: str) -> list[Ticket]:
     rows = await conn.execute_fetchall(
         f"SELECT {_COLUMNS} FROM tickets WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
     return [_ticket(row) for row in rows]
 
 
-async def messages(conn: aiosqlite.Connection, ticket_id: int) -> list[TicketMessage]:
+async def messages(conn: Connection, ticket_id: int) -> list[TicketMessage]:
     rows = await conn.execute_fetchall(
         "SELECT id, ticket_id, author, name, text, at, delivery, error FROM ticket_messages "
         "WHERE ticket_id = ? ORDER BY id",
@@ -167,7 +166,7 @@ async def messages(conn: aiosqlite.Connection, ticket_id: int) -> list[TicketMes
 
 
 async def add_message(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     ticket_id: int,
     author: str,
     text: str,
@@ -186,7 +185,7 @@ async def add_message(
 
 
 async def set_status(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     ticket_id: int,
     status: str,
     now: float,
@@ -202,7 +201,7 @@ async def set_status(
 
 
 async def set_delivery(
-    conn: aiosqlite.Connection, message_id: int, delivery: str, error: str = ""
+    conn: Connection, message_id: int, delivery: str, error: str = ""
 ) -> None:
     await conn.execute(
         "UPDATE ticket_messages SET delivery = ?, error = ? WHERE id = ?",
@@ -211,7 +210,7 @@ async def set_delivery(
 
 
 async def requeue_held(
-    conn: aiosqlite.Connection, channel: str, user_id: str, held: str
+    conn: Connection, channel: str, user_id: str, held: str
 ) -> None:
     """The mediators' messages to this person that were `held` are being sent again."""
     await conn.execute(
@@ -221,11 +220,11 @@ async def requeue_held(
     )
 
 
-async def set_helped(conn: aiosqlite.Connection, code: str, helped: bool) -> None:
+async def set_helped(conn: Connection, code: str, helped: bool) -> None:
     await conn.execute("UPDATE tickets SET helped = ? WHERE code = ?", (int(helped), code))
 
 
-async def claim(conn: aiosqlite.Connection, ticket_id: int, name: str, now: float) -> bool:
+async def claim(conn: Connection, ticket_id: int, name: str, now: float) -> bool:
     """A mediator takes the ticket; False when it is no longer open (checked inside the
     write: a close may have committed since the ticket was read)."""
     cursor = await conn.execute(
@@ -236,7 +235,7 @@ async def claim(conn: aiosqlite.Connection, ticket_id: int, name: str, now: floa
     return cursor.rowcount > 0
 
 
-async def claimed_by_answer(conn: aiosqlite.Connection, ticket_id: int, name: str) -> None:
+async def claimed_by_answer(conn: Connection, ticket_id: int, name: str) -> None:
     """Answering an open ticket is taking it (its messages then set `updated_at`)."""
     await conn.execute(
         "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
@@ -244,7 +243,7 @@ async def claimed_by_answer(conn: aiosqlite.Connection, ticket_id: int, name: st
     )
 
 
-async def erase_content(conn: aiosqlite.Connection, ticket_id: int, now: float) -> None:
+async def erase_content(conn: Connection, ticket_id: int, now: float) -> None:
     """The resident erased their data: what they said goes, the ticket stays, closed and
     without content, so the mediators know."""
     await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket_id,))
@@ -255,7 +254,7 @@ async def erase_content(conn: aiosqlite.Connection, ticket_id: int, now: float) 
     )
 
 
-async def close_abandoned(conn: aiosqlite.Connection, before: float, now: float) -> int:
+async def close_abandoned(conn: Connection, before: float, now: float) -> int:
     """Tickets the resident left before `before`, never closed by anyone: closed now."""
     cursor = await conn.execute(
         "UPDATE tickets SET status = 'closed', closed_at = ? "
@@ -265,7 +264,7 @@ async def close_abandoned(conn: aiosqlite.Connection, before: float, now: float)
     return max(cursor.rowcount, 0)
 
 
-async def anonymise_closed(conn: aiosqlite.Connection, before: float) -> int:
+async def anonymise_closed(conn: Connection, before: float) -> int:
     """Tickets closed before `before` lose their content (the counters' columns stay)."""
     cursor = await conn.execute(
         "UPDATE tickets SET summary = ?, user_id = '' "
@@ -275,7 +274,7 @@ async def anonymise_closed(conn: aiosqlite.Connection, before: float) -> int:
     return max(cursor.rowcount, 0)
 
 
-async def forget_anonymised_messages(conn: aiosqlite.Connection) -> int:
+async def forget_anonymised_messages(conn: Connection) -> int:
     cursor = await conn.execute(
         "DELETE FROM ticket_messages WHERE ticket_id IN "
         "(SELECT id FROM tickets WHERE summary = ?)",
@@ -284,7 +283,7 @@ async def forget_anonymised_messages(conn: aiosqlite.Connection) -> int:
     return max(cursor.rowcount, 0)
 
 
-async def delete_closed(conn: aiosqlite.Connection, before: float) -> int:
+async def delete_closed(conn: Connection, before: float) -> int:
     """Tickets closed before `before` are deleted (their audit lines first: see audit.py)."""
     cursor = await conn.execute(
         "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?",

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import time
 
-import aiosqlite
-
 from bot import outbox, window
 from bot.handoff import audit, tickets
 from bot.handoff.chat_posts import post_to_chat
 from bot.privacy.retention import DAY, Retention
 from bot.reminders import store as reminder_store
 from bot.store import Database
+from bot.store.connection import Connection
 from bot.store.locks import one_at_a_time
 from bot.store.sessions import delete_sessions
 
 ERASED_NOTE = "La personne a effacé ses données : la demande est close."
 
 
-async def erase_person(conn: aiosqlite.Connection, channel: str, user_id: str, now: float) -> None:
+async def erase_person(conn: Connection, channel: str, user_id: str, now: float) -> None:
     """Everything of one person, inside the caller's transaction."""
     await outbox.forget(conn, channel, user_id)
     await reminder_store.forget(conn, channel, user_id)
