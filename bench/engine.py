@@ -27,7 +27,7 @@ from bot.engine import Engine, Session, Text
 from bot.flows import Input, Question
 from bot.flows.loader import load_flows
 from bot.i18n import Catalogs
-from bot.store import open_database
+from bot.store import Database, open_database
 
 TARGETS = (
     "targets: >= 3000 msg/s on one core, p99 < 5 ms, <= 2048 B/session, flows < 300 ms; "
@@ -131,7 +131,7 @@ async def stored_database(size: int, folder: Path) -> Path:
 
 async def measure(
     engine: Engine, db_path: Path, residents: int, messages: int, concurrency: int
-) -> tuple[float, list[float], Conversations]:
+) -> tuple[float, list[float], Conversations, Database]:
     db = await open_database(db_path)
     conversations = Conversations(db, engine)
     users = [f"+3360{i:07d}" for i in range(residents)]
@@ -141,7 +141,7 @@ async def measure(
         batch = users[offset : offset + concurrency]
         await asyncio.gather(*(resident(conversations, engine, u, messages, loaded) for u in batch))
     elapsed = time.perf_counter() - start
-    return len(loaded) / elapsed, loaded, conversations
+    return len(loaded) / elapsed, loaded, conversations, db
 
 
 async def group_ceiling(path: Path, count: int, batch: int) -> float:
@@ -187,19 +187,21 @@ async def main(
                 built = time.perf_counter()
                 db_path = await stored_database(size, Path(folder))
                 ready.setdefault(size, time.perf_counter() - built)
-                rate, loaded, conversations = await measure(
+                rate, loaded, _, db = await measure(
                     engine, db_path, residents, messages, concurrency
                 )
                 if rate > best.get(size, (0.0, []))[0]:
                     best[size] = (rate, loaded)
-                await conversations.db.close()
+                await db.close()
                 db_path.unlink()
         db_path = Path(folder) / "alone.db"
-        _, _, conversations = await measure(engine, db_path, residents, messages, concurrency)
+        _, _, conversations, db = await measure(
+            engine, db_path, residents, messages, concurrency
+        )
         alone: list[float] = []
         for user in ("+33700000001", "+33700000002"):
             await resident(conversations, engine, user, 1000, alone)
-        await conversations.db.close()
+        await db.close()
         conn = sqlite3.connect(db_path)
         stored, state_bytes = conn.execute(
             "SELECT count(*), sum(length(CAST(state AS BLOB)) + length(channel) + "

@@ -38,7 +38,7 @@ class Relais:
 
     @property
     def engine(self) -> Engine:
-        return self.conversations.engine
+        return self.conversations.current_engine()
 
     async def close(self) -> None:
         await self.db.close()
@@ -65,7 +65,7 @@ class Relais:
             self.db,
             senders,
             windows=windows,
-            clock=self.conversations.clock,
+            clock=self.conversations.now,
             delivered=deliveries.record,
             lease=self.settings.lease_seconds,
         )

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot import window
 from bot.effects import Effects
@@ -49,6 +50,9 @@ from bot.store.sessions import (
     save_sessions,
 )
 from bot.text import fold_word, normalize
+
+if TYPE_CHECKING:
+    from bot.reminders.deadlines import Deadlines
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +114,20 @@ class _Outgoing:
 
 
 class Conversations:
+    """Other modules are given what they need in `bot/app.py` (the database, the engine);
+    what they ask of the service goes through its methods (`handle`, `now`, `database`,
+    `deadlines`...), never through its attributes (tests/test_layout.py)."""
+
     def __init__(
         self, db: Database, engine: Engine, places_version: tuple[int, float] | None = None
     ) -> None:
         self.db = db
         self.engine = engine
+        """Swapped for one with a fresh index of help places after an import (`_work`)."""
         self.places = PlacesWatch(places_version)
         """Swaps in a new index of help places after an import (bot/places/reload.py)."""
-        self.relay = Relay(engine.flows)
-        self.effects = Effects(self.relay)
+        self._relay = Relay(engine.flows)
+        self.effects = Effects(self._relay)
         self.idle_seconds = engine.idle_after.total_seconds()
         """After this long without a message, a conversation was left (for the statistics)."""
         self.clock: Callable[[], float] = time.time
@@ -129,6 +138,24 @@ class Conversations:
         self._worker: asyncio.Task | None = None
         self._queued_outbox = False
         self._erased = False
+
+    def now(self) -> float:
+        """The service's time (a test moves it to see a day pass): the inbox's WhatsApp
+        windows, the reminders' due dates and the outbox go by it."""
+        return self.clock()
+
+    def current_engine(self) -> Engine:
+        """The engine as it runs now (an import of help places swaps in a new index)."""
+        return self.engine
+
+    def deadlines(self) -> Deadlines | None:
+        """The reminders' calendar the engine was given (flows/deadlines.yaml)."""
+        return self.engine.deadlines
+
+    def database(self) -> Database:
+        """The database the service writes to, for the modules that write beside it: the
+        mediators' actions, the Telegram desk, the reminders' scheduler."""
+        return self.db
 
     async def handle(
         self,
@@ -209,13 +236,13 @@ class Conversations:
             deliveries = [(w.channel, w.message_id, w.now.timestamp()) for w in batch]
             first = await record_deliveries(conn, deliveries)
             sessions = await load_sessions(conn, {w.key for w in batch})
-            covered = await self.relay.covered(conn)
+            covered = await self._relay.covered(conn)
             changed: dict[tuple[str, str], tuple[Session, float]] = {}
             erased: set[tuple[str, str]] = set()
             failed: list[tuple[str, str]] = []
             outgoing = _Outgoing()
             results = []
-            tally = Tally(self.relay.flows, self.idle_seconds)
+            tally = Tally(self._relay.flows, self.idle_seconds)
             for waiting in batch:
                 delivery = (waiting.channel, waiting.message_id)
                 session = sessions.get(waiting.key) or Session()

@@ -1,5 +1,6 @@
 """The layout of bot/ holds (issue 13): no import cycle, no module over 400 lines, the
-environment read in one module, ticket state written by one module.
+environment read in one module, ticket state written by one module, the conversation
+service not reached into for its parts.
 
 (That no test module imports another is held by tests/test_fresh_clone.py.)
 """
@@ -212,3 +213,52 @@ def test_ticket_state_is_written_by_one_module() -> None:
         if TICKET_WRITE.search(text)
     ]
     assert not found, f"tickets or their messages written outside bot/handoff/tickets.py: {found}"
+
+
+SERVICE_PARTS = ("db", "engine", "clock", "relay")
+"""What the conversation service holds; other modules are given these in bot/app.py or ask
+the service through its methods (`now()`, `database()`, `deadlines()`...)."""
+
+
+def reaches_into_service(tree: ast.AST) -> list[int]:
+    """Lines that read a part of the service: `conversations.db`, `self.conversations.clock`,
+    `relais.conversations.engine`... (any expression ending in `conversations`)."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in SERVICE_PARTS:
+            owner = node.value
+            named = (isinstance(owner, ast.Name) and owner.id == "conversations") or (
+                isinstance(owner, ast.Attribute) and owner.attr == "conversations"
+            )
+            if named:
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_the_service_reach_finder_sees_each_way() -> None:
+    code = "\n".join(
+        [
+            "conversations.db.conn",
+            "self.conversations.clock()",
+            "relais.conversations.engine.flows",
+            "x = conversations.relay",
+            "conversations.now()",
+            "self.db.conn",
+            "conversations.handle(a)",
+        ]
+    )
+    assert reaches_into_service(ast.parse(code)) == [1, 2, 3, 4]
+
+
+def test_no_module_reaches_into_the_conversation_service() -> None:
+    """The service is not a service locator (issue 13): bot/ and bench/ outside
+    bot/conversations.py never read its database, engine, clock or relay."""
+    service = BOT / "conversations.py"
+    paths = [*BOT.rglob("*.py"), *(BOT.parent / "bench").rglob("*.py")]
+    found = [
+        f"{path.relative_to(BOT.parent)}:{line}"
+        for path in sorted(paths)
+        if path != service
+        for line in reaches_into_service(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not found, f"modules reach into the conversation service's parts: {found}"

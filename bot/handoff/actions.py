@@ -30,11 +30,11 @@ class TicketError(ValueError):
 
 async def _fresh(conversations: Conversations, ticket: Ticket) -> Ticket:
     """The ticket as it is now (the page the mediator acted from may be old)."""
-    return await tickets.ticket_by_id(conversations.db.conn, ticket.id) or ticket
+    return await tickets.ticket_by_id(conversations.database().conn, ticket.id) or ticket
 
 
 async def _audit(conversations: Conversations, actor: str, action: str, code: str) -> None:
-    async with conversations.db.transaction() as conn:
+    async with conversations.database().transaction() as conn:
         await audit.record(conn, actor, action, code)
 
 
@@ -83,7 +83,7 @@ async def claim(
     if not ticket.is_open:
         raise TicketError("Cette demande est close.")
     now = time.time()
-    async with conversations.db.transaction() as conn:
+    async with conversations.database().transaction() as conn:
         # Checked again inside the write: a close may have committed since the read above.
         if not await tickets.claim(conn, ticket.id, name, now):
             raise TicketError("Cette demande vient d'être close, ou la personne est partie.")

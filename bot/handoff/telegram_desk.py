@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 class TelegramDesk:
     def __init__(self, conversations: Conversations, application: Application) -> None:
         self.conversations = conversations
+        self.db = conversations.database()
         self.application = application
         groups = filters.ChatType.GROUPS
         application.add_handler(MessageHandler(groups & filters.TEXT, self.on_chat_message))
@@ -47,7 +48,7 @@ class TelegramDesk:
     async def post(self, chat_id: str, payload: dict) -> None:
         """A ticket's post in its organisation's chat; its later lines reply to the first, so
         they show under it; every post is remembered to take mediators' replies to it."""
-        db = self.conversations.db
+        db = self.db
         rows = await db.conn.execute_fetchall(
             "SELECT MIN(message_id) FROM telegram_posts WHERE chat_id = ? AND ticket_id = ?",
             (int(chat_id), payload["ticket_id"]),
@@ -93,7 +94,7 @@ class TelegramDesk:
 
     async def _ticket_here(self, chat_id: int, ticket_id: int) -> tickets.Ticket | None:
         """The ticket, if this chat is the chat of the ticket's organisation."""
-        conn = self.conversations.db.conn
+        conn = self.db.conn
         org = await organisation_by_chat(conn, chat_id)
         if org is None:
             log.info(
@@ -114,7 +115,7 @@ class TelegramDesk:
         if replied is None or not isinstance(message.text, str) or not message.text:
             await self._ticket_here(chat_id, -1)  # logs the chat id of an unknown group
             return
-        rows = await self.conversations.db.conn.execute_fetchall(
+        rows = await self.db.conn.execute_fetchall(
             "SELECT ticket_id FROM telegram_posts WHERE chat_id = ? AND message_id = ?",
             (chat_id, replied.message_id),
         )

@@ -41,6 +41,7 @@ class Scheduler:
         lease: float = leases.DEFAULT_SECONDS,
     ) -> None:
         self.conversations = conversations
+        self.db = conversations.database()
         self.poll = poll
         self.lease = poll + lease
         """Outlasts the pause between two looks, which renew it."""
@@ -52,10 +53,10 @@ class Scheduler:
 
     async def run(self) -> None:
         """Look for due reminders until `stop()`."""
-        db = self.conversations.db
+        db = self.db
         while not self._stop.is_set():
             try:
-                now = self.conversations.clock()
+                now = self.conversations.now()
                 if await leases.hold(db, LEASE, self.worker, self.lease, now):
                     await self.tick(now)
             except Exception:
@@ -68,12 +69,12 @@ class Scheduler:
     async def tick(self, now: float) -> dict[str, int]:
         """Queue or drop every reminder due at `now`; how many of each."""
         done = {"sent": 0, "dropped": 0, "ended": 0}
-        engine = self.conversations.engine
-        if engine.deadlines is None:
+        deadlines = self.conversations.deadlines()
+        if deadlines is None:
             return done
-        db = self.conversations.db
+        db = self.db
         for reminder in await store.due(db.conn, now):
-            deadline = engine.deadlines.get(reminder.purpose)
+            deadline = deadlines.get(reminder.purpose)
             if deadline is None:  # a purpose no longer in flows/deadlines.yaml
                 async with db.transaction() as conn:
                     await store.forget(conn, reminder.channel, reminder.user_id, reminder.purpose)
@@ -88,7 +89,7 @@ class Scheduler:
                     reminder.purpose,
                     (now - reminder.next_at) / 3600,
                 )
-            next_at = engine.deadlines.next_due(
+            next_at = deadlines.next_due(
                 reminder.purpose, max(now, reminder.next_at), reminder.month
             )
             async with db.transaction() as conn:

@@ -190,7 +190,7 @@ class Inbox:
 
     async def windows(self, found: list[Ticket]) -> dict[int, str]:
         """Each WhatsApp ticket's window, in words: the time left, or what is awaited."""
-        now = self.conversations.clock()
+        now = self.conversations.now()
         out = {}
         for ticket in found:
             if ticket.channel == "whatsapp" and ticket.user_id:
