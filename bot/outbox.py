@@ -6,7 +6,9 @@ recipients at once. A channel that is down or answers 429/5xx is retried with gr
 waits; other recipients are not held up. The state of a mediator's message (queued,
 retrying, sent, failed) is written on the ticket.
 
-Several workers may share the table: bot/outbox_claims.py says who sends what.
+Several workers may share the table: bot/outbox_claims.py says who sends what;
+bot/outbox_queue.py writes the rows (`enqueue`), for this module and for the hand-off's
+notes to the mediators' chat, which this module's sending also writes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import aiosqlite
 from bot.engine import PlaceView, Reply
 from bot.handoff.tickets import set_delivery
 from bot.outbox_claims import Claims
+from bot.outbox_queue import CHAT as CHAT
+from bot.outbox_queue import enqueue as enqueue
+from bot.outbox_queue import enqueue_many as enqueue_many
 from bot.store import Database, leases
 from bot.store.locks import lock_people, transient
 from bot.store.sessions import load_session
@@ -37,8 +42,6 @@ MAX_WAIT = 900.0
 BATCH = 100
 GATHER = 0.01
 """Seconds the worker lets wake-ups gather before it looks for due messages."""
-CHAT = "telegram-chat"
-"""The pseudo-channel of posts to an organisation's Telegram chat (recipient: the chat id)."""
 
 
 class TryLater(Exception):
@@ -91,35 +94,6 @@ def replies_of(payload: list[dict]) -> list[Reply]:
     return out
 
 
-async def enqueue(
-    conn: aiosqlite.Connection,
-    channel: str,
-    user_id: str,
-    payload: object,
-    now: float,
-    *,
-    ticket_id: int | None = None,
-    ticket_message_id: int | None = None,
-) -> int:
-    """Queue a message inside the caller's transaction (after the recipient's lock, so their
-    messages get ids in the order of the transactions that queue them, across workers)."""
-    await lock_people(conn, [(channel, user_id)])
-    rows = await conn.execute_fetchall(
-        "INSERT INTO outbox (channel, user_id, payload, ticket_id, ticket_message_id, next_at, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            channel,
-            user_id,
-            json.dumps(payload, ensure_ascii=False),
-            ticket_id,
-            ticket_message_id,
-            now,
-            now,
-        ),
-    )
-    return rows[0][0]
-
-
 async def waiting(conn: aiosqlite.Connection) -> int:
     """Messages queued, sent or not yet due (kept by triggers: one row read)."""
     rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
@@ -134,22 +108,6 @@ async def health(conn: aiosqlite.Connection) -> dict[str, int]:
         "(SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0)"
     )
     return {"waiting": rows[0][0] or 0, "most_attempts": rows[0][1]}
-
-
-async def enqueue_many(
-    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
-) -> None:
-    """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
-    the caller's transaction: one statement for a batch of messages. The caller holds the
-    recipients' locks (bot/conversations.py takes its people's first)."""
-    await conn.executemany(
-        "INSERT INTO outbox (channel, user_id, payload, ticket_message_id, next_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (channel, user_id, json.dumps(payload, ensure_ascii=False), message_id, now, now)
-            for channel, user_id, payload, now, message_id in rows
-        ],
-    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.handoff.desk_notes import post_to_chat
 from bot.languages import french_name
 from bot.store import Database
 
@@ -107,8 +108,6 @@ async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None
 async def tell_desk(conn: aiosqlite.Connection, message_id: int, note: str, now: float) -> None:
     """A line about a mediator's message under its ticket's post in the mediators' Telegram
     chat (when the organisation has one)."""
-    from bot.handoff.relay import post_to_chat  # (relay uses this module)
-
     rows = await conn.execute_fetchall(
         "SELECT t.id, t.code FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id "
         "WHERE m.id = ?",

@@ -25,9 +25,10 @@ from bot.engine.effects import (
 from bot.engine.events import Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
-from bot.handoff.mediators import covered_places, organisation, organisation_for_place
+from bot.handoff.desk_notes import post_to_chat
+from bot.handoff.mediators import covered_places, organisation_for_place
 from bot.handoff.summary import summarise
-from bot.outbox import CHAT, enqueue
+from bot.outbox_queue import CHAT, enqueue
 from bot.reminders import store as reminder_store
 from bot.stats import tickets as counters
 
@@ -51,18 +52,6 @@ def chat_buttons(ticket_id: int) -> list[list[str]]:
 
 COVERAGE_TTL = 2.0
 """Seconds the covered places are reused: `relais mediators` changes show within that."""
-
-
-async def post_to_chat(
-    conn: aiosqlite.Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
-) -> None:
-    """A line under the ticket's post in its organisation's Telegram chat, if it has one;
-    `closed`: the post's buttons go too."""
-    ticket = await tickets.ticket_by_id(conn, ticket_id)
-    org = await organisation(conn, ticket.organisation_id)
-    if org.telegram_chat is not None:
-        post = {"text": text, "ticket_id": ticket_id, "closed": closed}
-        await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket_id)
 
 
 class Relay:
