@@ -12,9 +12,9 @@ from bot.config import Settings
 from bot.conversations import Conversations
 from bot.engine import Engine
 from bot.flows.loader import load_flows
+from bot.handoff import deliveries
 from bot.i18n import Catalogs
 from bot.outbox import Outbox, Sender
-from bot.places.cards import locator_url
 from bot.places.reload import load_index
 from bot.places.search import PlaceIndex
 from bot.reminders.deadlines import (
@@ -66,6 +66,7 @@ class Relais:
             senders,
             windows=windows,
             clock=self.conversations.clock,
+            delivered=deliveries.record,
             lease=self.settings.lease_seconds,
         )
         self.conversations.queued = outbox.wake
@@ -93,7 +94,7 @@ def build_engine(settings: Settings, places: PlaceIndex | None = None) -> Engine
         rate_limit=settings.rate_limit,
         session_days=round(settings.retention.sessions_days),
         ticket_days=round(settings.retention.delete_tickets_days),
-        locator=locator_url(),
+        locator=settings.france_services_url,
     )
 
 
@@ -102,7 +103,7 @@ async def start(settings: Settings) -> Relais:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    db = await open_database(settings.db)
+    db = await open_database(settings.db, hash_key=settings.hash_key)
     try:
         places, version = await load_index(db)
         engine = build_engine(settings, places)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -71,13 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
+    # `relais chat`: the terminal shows the conversation, not the INFO lines
+    settings = load_settings(log_level="WARNING" if args.command == "chat" else "INFO")
     if getattr(args, "db", None):
         settings = replace(settings, db=args.db)
     if getattr(args, "listen", None):
         settings = replace(settings, listen=parse_listen(args.listen, "--listen"))
-    if args.command == "chat" and not os.environ.get("RELAIS_LOG_LEVEL"):
-        settings = replace(settings, log_level="WARNING")  # the terminal shows the conversation
     return settings
 
 

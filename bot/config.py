@@ -1,4 +1,8 @@
-"""Settings from environment variables (a `.env` file in the working folder is read first)."""
+"""Settings from environment variables (a `.env` file in the working folder is read first).
+
+The one module that reads the environment (tests/test_layout.py holds it): every other module
+gets what it needs from `Settings`, passed in explicitly.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,13 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
     rate_limit: int = 20
     """Messages a minute one person may send (RELAIS_RATE_LIMIT)."""
+    hash_key: str = ""
+    """The key of the keyed hashes (RELAIS_HASH_KEY); empty: a file beside the database."""
+    places_url: str = ""
+    """Where `relais places import` downloads from (RELAIS_PLACES_URL); empty: data.gouv.fr."""
+    france_services_url: str = ""
+    """The official France Services locator, once an operator has checked it
+    (RELAIS_FRANCE_SERVICES_URL, docs/places.md); empty: not shown."""
     lease_seconds: float = 30.0
     """How long a worker's claim on an outbox message, or on a job run once across workers,
     lasts without renewal: after it, another worker takes over (RELAIS_LEASE_SECONDS)."""
@@ -92,8 +103,8 @@ def parse_listen(raw: str, name: str) -> tuple[str, int]:
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _log_level(name: str) -> str:
-    raw = _env(name).upper() or "INFO"
+def _log_level(name: str, default: str = "INFO") -> str:
+    raw = _env(name).upper() or default
     if raw not in LOG_LEVELS:
         raise ConfigError(f"{name}={_env(name)!r} must be one of {', '.join(LOG_LEVELS)}")
     return raw
@@ -191,14 +202,15 @@ def _templates(prefix: str) -> dict[str, str]:
     return found
 
 
-def load_settings(env_file: str | Path = ".env") -> Settings:
+def load_settings(env_file: str | Path = ".env", *, log_level: str = "INFO") -> Settings:
+    """`log_level`: the level when RELAIS_LOG_LEVEL is not set (`relais chat` is quieter)."""
     load_dotenv(env_file, override=False)
     flows = os.environ.get("RELAIS_FLOWS", "").strip()
     return Settings(
         db=os.environ.get("RELAIS_DB", "").strip() or Settings.db,
         flows=tuple(p for p in flows.split(os.pathsep) if p),
         idle_after=_positive_hours("RELAIS_IDLE_HOURS", 24),
-        log_level=_log_level("RELAIS_LOG_LEVEL"),
+        log_level=_log_level("RELAIS_LOG_LEVEL", log_level),
         listen=_listen("RELAIS_LISTEN"),
         public_url=_public_url(),
         telegram=_telegram(),
@@ -211,8 +223,31 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
             message_ids_hours=_positive("RELAIS_KEEP_MESSAGE_IDS_HOURS", 72, "hours"),
         ),
         rate_limit=int(_positive("RELAIS_RATE_LIMIT", 20, "messages a minute")),
+        hash_key=_env("RELAIS_HASH_KEY"),
+        places_url=_env("RELAIS_PLACES_URL"),
+        france_services_url=_env("RELAIS_FRANCE_SERVICES_URL"),
         lease_seconds=_positive("RELAIS_LEASE_SECONDS", 30, "seconds"),
     )
+
+
+def load_listen(env_file: str | Path = ".env") -> tuple[str, int]:
+    """Only RELAIS_LISTEN (the Docker health probe must not fail on another setting)."""
+    load_dotenv(env_file, override=False)
+    return _listen("RELAIS_LISTEN")
+
+
+def configured_hash_key() -> str:
+    """RELAIS_HASH_KEY, for code that opens a database without the whole Settings (tests,
+    benches); `relais` itself passes Settings.hash_key."""
+    return _env("RELAIS_HASH_KEY")
+
+
+def chat_history_path() -> Path:
+    """`relais chat`'s history of typed lines: the user's own data folder (XDG_DATA_HOME,
+    else ~/.local/share), never beside the database."""
+    base = _env("XDG_DATA_HOME")
+    folder = Path(base) if base else Path.home() / ".local" / "share"
+    return folder / "relais" / "chat_history"
 
 
 def _segments(name: str) -> int:

@@ -31,6 +31,7 @@ from bot.effects import Effects
 from bot.engine import Engine, Event, Outcome, Reply, Session, Text, texts
 from bot.engine.effects import Erase
 from bot.engine.events import ResidentEvent
+from bot.handoff import deliveries as ticket_deliveries
 from bot.handoff.relay import Relay
 from bot.outbox import enqueue_many, replies_payload
 from bot.places.reload import PlacesWatch
@@ -40,7 +41,6 @@ from bot.store import Database
 from bot.store.errors import DatabaseError
 from bot.store.locks import lock_people, transient
 from bot.store.sessions import (
-    delete_sessions,
     forget_deliveries,
     load_session,
     load_sessions,
@@ -252,8 +252,7 @@ class Conversations:
             await outgoing.flush(conn)
             if changed:
                 await save_sessions(conn, changed)
-            if erased:
-                await delete_sessions(conn, erased)
+            if erased:  # (their session went with the rest: bot/privacy/erasure.py)
                 self._erased = True
             if failed:
                 await forget_deliveries(conn, failed)
@@ -265,7 +264,10 @@ class Conversations:
         releases what was held; True when it only answers the template ("OUI")."""
         if not isinstance(waiting.event, ResidentEvent) or waiting.channel not in window.CHANNELS:
             return False
-        if not await window.seen(conn, *waiting.key, waiting.now.timestamp()):
+        now = waiting.now.timestamp()
+        seen = await window.seen(conn, *waiting.key, now)
+        await ticket_deliveries.reopened(conn, *waiting.key, seen, now)
+        if not seen.answered:
             return False
         self._queued_outbox = True
         if not isinstance(waiting.event, Text):

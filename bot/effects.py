@@ -8,8 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiosqlite
-
 from bot.engine.effects import (
     Effect,
     Erase,
@@ -25,11 +23,13 @@ from bot.engine.effects import (
     Unremind,
 )
 from bot.handoff.relay import Applied, Relay
+from bot.privacy.erasure import erase_person
 from bot.reminders import effects as reminders
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[aiosqlite.Connection, str, str, Any, float], Awaitable[Applied | None]]
+Handler = Callable[[Connection, str, str, Any, float], Awaitable[Applied | None]]
 """(connection, channel, user id, effect, now) → what came of it (None: nothing to tell)."""
 
 
@@ -38,18 +38,22 @@ class UnknownEffect(TypeError):
 
 
 async def _resumed(
-    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Start, now: float
+    conn: Connection, channel: str, user_id: str, effect: Start, now: float
 ) -> None:
     """Messages may go to the person again: the session saved with the step says so; no
     other table holds an opt-out (the reminders STOP ended stay ended)."""
     log.info("a %s user who had written STOP writes again", channel)
 
 
+async def _erase(
+    conn: Connection, channel: str, user_id: str, effect: Erase, now: float
+) -> None:
+    """Everything of the person goes (bot/privacy/erasure.py)."""
+    await erase_person(conn, channel, user_id, now)
+
+
 class Effects:
     def __init__(self, relay: Relay) -> None:
-        async def erase(conn, channel: str, user_id: str, effect: Erase, now: float) -> None:
-            await relay.erase(conn, channel, user_id, now)
-
         self.table: dict[type[Effect], Handler] = {
             OpenTicket: relay.open,
             RelayToMediator: relay.relay,
@@ -57,7 +61,7 @@ class Effects:
             TicketWasClosed: relay.closed,
             LeaveTicket: relay.left,
             Feedback: relay.feedback,
-            Erase: erase,
+            Erase: _erase,
             Stop: reminders.stop,
             Start: _resumed,
             Remind: reminders.remember,
@@ -65,7 +69,7 @@ class Effects:
         }
 
     async def apply(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Effect, now: float
+        self, conn: Connection, channel: str, user_id: str, effect: Effect, now: float
     ) -> Applied:
         handler = self.table.get(type(effect))
         if handler is None:

@@ -4,11 +4,10 @@ They are written to the `outbox` table in the transaction that decides them, so 
 lost if the process stops, then sent by a worker: one recipient's messages in order, many
 recipients at once. A channel that is down or answers 429/5xx is retried with growing
 waits; other recipients are not held up. The state of a mediator's message (queued,
-retrying, sent, failed) is written on the ticket.
+retrying, sent, failed) is written on the ticket by the `delivered` hook
+(bot/handoff/deliveries.py): the outbox itself knows nothing of tickets.
 
-Several workers may share the table: bot/outbox_claims.py says who sends what;
-bot/outbox_queue.py writes the rows (`enqueue`), for this module and for the hand-off's
-notes to the mediators' chat, which this module's sending also writes.
+Several workers may share the table: bot/outbox_claims.py says who sends what.
 """
 
 from __future__ import annotations
@@ -21,18 +20,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-import aiosqlite
-
 from bot.engine import PlaceView, Reply
-from bot.handoff.tickets import set_delivery
 from bot.outbox_claims import Claims
-from bot.outbox_queue import CHAT as CHAT
-from bot.outbox_queue import enqueue as enqueue
-from bot.outbox_queue import enqueue_many as enqueue_many
 from bot.store import Database, leases
+from bot.store.connection import Connection
 from bot.store.locks import lock_people, transient
 from bot.store.sessions import load_session
-from bot.window import HELD, WAITING, Window, tell_desk
+from bot.window import HELD, WAITING, Window
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +36,8 @@ MAX_WAIT = 900.0
 BATCH = 100
 GATHER = 0.01
 """Seconds the worker lets wake-ups gather before it looks for due messages."""
+CHAT = "telegram-chat"
+"""The pseudo-channel of posts to an organisation's Telegram chat (recipient: the chat id)."""
 
 
 class TryLater(Exception):
@@ -59,6 +55,23 @@ class OutsideWindow(Exception):
 Sender = Callable[[str, object], Awaitable[list[str] | None]]
 """Sends one outbox payload to one recipient; the channel's ids of the messages sent (for
 delivery reports); raises TryLater, Undeliverable or OutsideWindow."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What became of a queued message that carries a mediator's message."""
+
+    ticket_message_id: int
+    state: str
+    """sent, failed, retrying, or waiting (held: WhatsApp's window is closed)."""
+    error: str
+    sids: tuple[str, ...]
+    """The channel's ids of what went (Twilio's, for its delivery reports)."""
+    at: float
+
+
+Delivered = Callable[[Connection, Delivery], Awaitable[None]]
+"""Told inside the transaction that records a delivery (bot/handoff/deliveries.py)."""
 
 
 def backoff(attempts: int) -> float:
@@ -94,13 +107,42 @@ def replies_of(payload: list[dict]) -> list[Reply]:
     return out
 
 
-async def waiting(conn: aiosqlite.Connection) -> int:
+async def enqueue(
+    conn: Connection,
+    channel: str,
+    user_id: str,
+    payload: object,
+    now: float,
+    *,
+    ticket_id: int | None = None,
+    ticket_message_id: int | None = None,
+) -> int:
+    """Queue a message inside the caller's transaction (after the recipient's lock, so their
+    messages get ids in the order of the transactions that queue them, across workers)."""
+    await lock_people(conn, [(channel, user_id)])
+    rows = await conn.execute_fetchall(
+        "INSERT INTO outbox (channel, user_id, payload, ticket_id, ticket_message_id, next_at, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            channel,
+            user_id,
+            json.dumps(payload, ensure_ascii=False),
+            ticket_id,
+            ticket_message_id,
+            now,
+            now,
+        ),
+    )
+    return rows[0][0]
+
+
+async def waiting(conn: Connection) -> int:
     """Messages queued, sent or not yet due (kept by triggers: one row read)."""
     rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
     return rows[0][0] if rows else 0
 
 
-async def health(conn: aiosqlite.Connection) -> dict[str, int]:
+async def health(conn: Connection) -> dict[str, int]:
     """For /healthz: messages waiting, and the tries of the one retried most (0: none is
     being retried); one statement that reads a counter and one index entry."""
     rows = await conn.execute_fetchall(
@@ -108,6 +150,32 @@ async def health(conn: aiosqlite.Connection) -> dict[str, int]:
         "(SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0)"
     )
     return {"waiting": rows[0][0] or 0, "most_attempts": rows[0][1]}
+
+
+async def enqueue_many(
+    conn: Connection, rows: Sequence[tuple[str, str, object, float, int | None]]
+) -> None:
+    """Queue (channel, user_id, payload, now, ticket_message_id) rows, in this order, inside
+    the caller's transaction: one statement for a batch of messages. The caller holds the
+    recipients' locks (bot/conversations.py takes its people's first)."""
+    await conn.executemany(
+        "INSERT INTO outbox (channel, user_id, payload, ticket_message_id, next_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (channel, user_id, json.dumps(payload, ensure_ascii=False), message_id, now, now)
+            for channel, user_id, payload, now, message_id in rows
+        ],
+    )
+
+
+async def forget(conn: Connection, channel: str, user_id: str) -> None:
+    """Drop what is queued for a person (their erasure, bot/privacy/erasure.py)."""
+    await conn.execute("DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id))
+
+
+async def forget_ticket_posts(conn: Connection, ticket_id: int) -> None:
+    """Drop the posts about a ticket not sent yet to its organisation's chat."""
+    await conn.execute("DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket_id))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,10 +204,13 @@ class Outbox:
         *,
         windows: dict[str, Window] | None = None,
         clock: Callable[[], float] = time.time,
+        delivered: Delivered | None = None,
         lease: float = leases.DEFAULT_SECONDS,
         worker: str | None = None,
     ) -> None:
         self.db = db
+        self.delivered = delivered
+        """Told what became of a mediator's message (None: nobody is told)."""
         self.senders = senders
         self.poll = poll
         self.windows = windows or {}
@@ -312,16 +383,10 @@ class Outbox:
                     (HELD, error, row.id, self.claims.worker),
                 )
                 if row.ticket_message_id is not None:
-                    await tell_desk(conn, row.ticket_message_id, f"votre message est {error}.", now)
-                    self.wake()
+                    self.wake()  # (the hook tells the desk: a post is queued)
             else:
                 await conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
-            if row.ticket_message_id is not None:
-                await set_delivery(conn, row.ticket_message_id, delivery, error)
-                kind = "template" if delivery == WAITING else "message"
-                await conn.executemany(
-                    "INSERT INTO twilio_messages (sid, ticket_message_id, kind, "
-                    "created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(sid, row.ticket_message_id, kind, now) for sid in sids],
-                )
+            if row.ticket_message_id is not None and self.delivered is not None:
+                done = Delivery(row.ticket_message_id, delivery, error, tuple(sids), now)
+                await self.delivered(conn, done)
         return delivery

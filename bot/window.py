@@ -14,11 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
-from bot.handoff.desk_notes import post_to_chat
 from bot.languages import french_name
 from bot.store import Database
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,7 @@ class WindowState:
         return self.template_at is not None
 
 
-async def state(conn: aiosqlite.Connection, channel: str, user_id: str) -> WindowState:
+async def state(conn: Connection, channel: str, user_id: str) -> WindowState:
     rows = await conn.execute_fetchall(
         "SELECT last_inbound, template_at, template_lang FROM channel_windows "
         "WHERE channel = ? AND user_id = ?",
@@ -67,9 +65,26 @@ async def state(conn: aiosqlite.Connection, channel: str, user_id: str) -> Windo
     return WindowState(*rows[0]) if rows else WindowState(None, None, "")
 
 
-async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: float) -> bool:
-    """The person wrote: the window opens again and their held messages are due now. True
-    when a template was waiting for this answer."""
+@dataclass(frozen=True)
+class Seen:
+    """What a resident's message did to their window."""
+
+    waited: bool
+    """A template was waiting for this answer."""
+    released: int
+    """Held messages now due."""
+    ticket_message: int | None
+    """The first mediator's message among them (the hand-off tells its desk)."""
+
+    @property
+    def answered(self) -> bool:
+        """The message answers the template or releases held messages."""
+        return self.waited or self.released > 0
+
+
+async def seen(conn: Connection, channel: str, user_id: str, now: float) -> Seen:
+    """The person wrote: the window opens again and their held messages are due now (what
+    it means for the tickets: bot/handoff/deliveries.py)."""
     before = await state(conn, channel, user_id)
     await conn.execute(
         "INSERT INTO channel_windows (channel, user_id, last_inbound) VALUES (?, ?, ?) "
@@ -88,33 +103,13 @@ async def seen(conn: aiosqlite.Connection, channel: str, user_id: str, now: floa
         "AND next_at >= ?",
         (now, channel, user_id, HELD),
     )
-    if rows:
-        await tell_desk(conn, rows[0][0], "la personne a répondu : vos messages partent.", now)
-    if held.rowcount:
-        await conn.execute(
-            "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
-            "id IN (SELECT ticket_message_id FROM outbox WHERE channel = ? AND user_id = ?)",
-            (WAITING, channel, user_id),
-        )
-    return before.waiting or held.rowcount > 0
+    return Seen(before.waiting, max(held.rowcount, 0), rows[0][0] if rows else None)
 
 
-async def forget(conn: aiosqlite.Connection, channel: str, user_id: str) -> None:
+async def forget(conn: Connection, channel: str, user_id: str) -> None:
     await conn.execute(
         "DELETE FROM channel_windows WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
-
-
-async def tell_desk(conn: aiosqlite.Connection, message_id: int, note: str, now: float) -> None:
-    """A line about a mediator's message under its ticket's post in the mediators' Telegram
-    chat (when the organisation has one)."""
-    rows = await conn.execute_fetchall(
-        "SELECT t.id, t.code FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id "
-        "WHERE m.id = ?",
-        (message_id,),
-    )
-    if rows:
-        await post_to_chat(conn, rows[0][0], f"{rows[0][1]} (WhatsApp) : {note}", now)
 
 
 def pick_template(templates: dict[str, str], lang: str) -> tuple[str, str] | None:

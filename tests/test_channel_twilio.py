@@ -21,6 +21,7 @@ from bot.channels.twilio.sender import TwilioSender
 from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.display.segments import sms_cost
 from bot.engine import Reply
+from bot.handoff import deliveries
 from bot.outbox import Outbox, enqueue, replies_payload
 from tests.conftest import TESTS, load_france_services, start_serve
 from tests.support.twilio import (
@@ -113,7 +114,7 @@ async def queue(relais, http, channel: str, to: str, text: str) -> tuple[Outbox,
     sender = TwilioSender(relais.settings.twilio, relais.conversations, http_client=http)
     async with relais.db.transaction() as conn:
         await enqueue(conn, channel, to, replies_payload([Reply(text)]), time.time())
-    return Outbox(relais.db, sender.senders()), sender
+    return Outbox(relais.db, sender.senders(), delivered=deliveries.record), sender
 
 
 async def test_a_queued_message_goes_through_twilios_client_after_a_retry(relais_app) -> None:

@@ -100,6 +100,12 @@ def test_no_test_module_imports_another() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.test_"):
                 found.append(f"{path.name}:{node.lineno}: from {node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "tests":
+                named = [a.name for a in node.names if a.name.startswith("test_")]
+                found += [f"{path.name}:{node.lineno}: from tests import {n}" for n in named]
+            elif isinstance(node, ast.Import):
+                named = [a.name for a in node.names if a.name.startswith("tests.test_")]
+                found += [f"{path.name}:{node.lineno}: import {n}" for n in named]
     assert not found, "\n".join(found)
 
 

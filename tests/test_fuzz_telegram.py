@@ -21,6 +21,7 @@ from bot.channels.telegram.render import callback_data
 from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.config import TelegramSettings
 from bot.engine import Engine, Text
+from bot.handoff import deliveries
 from bot.outbox import Outbox
 from bot.web.app import create_app
 from tests.support.fuzzing import (
@@ -69,7 +70,7 @@ def telegram_world(loop: Loop, folder: Path, api):
                 "telegram", str(RESIDENT_CHAT), Text(text), lang="fr", outbound=True
             )
         )
-    outbox = Outbox(relais.db, channel.senders())
+    outbox = Outbox(relais.db, channel.senders(), delivered=deliveries.record)
     loop.run(outbox.flush())
     posts = loop.run(relais.db.conn.execute_fetchall("SELECT message_id FROM telegram_posts"))
     ids = loop.run(relais.db.conn.execute_fetchall("SELECT id FROM tickets"))

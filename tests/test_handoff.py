@@ -17,7 +17,7 @@ from bot.channels.telegram.updates import TELEGRAM_PATH
 from bot.channels.twilio.sender import TwilioSender
 from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TelegramSettings, TwilioSettings
-from bot.handoff import audit, tickets
+from bot.handoff import audit, deliveries, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
 from bot.web.app import create_app
@@ -94,7 +94,8 @@ async def world(api: FakeBotApi, db_target: str):
     channel = TelegramChannel(relais.conversations, application)
     twilio_http = RecordingHttpClient([])
     twilio = TwilioSender(settings.twilio, relais.conversations, http_client=twilio_http)
-    outbox = Outbox(relais.db, {**channel.senders(), **twilio.senders()})
+    senders = {**channel.senders(), **twilio.senders()}
+    outbox = Outbox(relais.db, senders, delivered=deliveries.record)
     app = create_app(relais, channel)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC)
     yield World(relais, channel, outbox, client, twilio_http, api)

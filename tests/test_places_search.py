@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.config import load_settings
 from bot.display.segments import sms_cost
 from bot.i18n import Translator
 from bot.places import PlaceIndex, card, fallback_text, haversine_km, venue
@@ -248,9 +249,12 @@ def test_fallback_names_the_phone_line(topic, line) -> None:
 
 def test_fallback_locator_only_when_configured(monkeypatch) -> None:
     monkeypatch.delenv("RELAIS_FRANCE_SERVICES_URL", raising=False)
-    assert "http" not in fallback_text("other", Translator("fr"))
+    locator = load_settings().france_services_url
+    assert "http" not in fallback_text("other", Translator("fr"), locator=locator)
     monkeypatch.setenv("RELAIS_FRANCE_SERVICES_URL", "https://locator.example.org")
-    assert "https://locator.example.org" in fallback_text("other", Translator("fr"))
+    locator = load_settings().france_services_url
+    shown = fallback_text("other", Translator("fr"), locator=locator)
+    assert "https://locator.example.org" in shown
 
 
 async def test_empty_database_gives_an_empty_index(db_path) -> None:

@@ -16,9 +16,11 @@ from bot.config import Settings
 from bot.engine import Engine, Reply, Session, Text
 from bot.handoff import audit, tickets
 from bot.handoff.mediators import set_organisation
+from bot.handoff.tickets import ANONYMISED
 from bot.outbox import enqueue, replies_payload
+from bot.privacy.erasure import purge
 from bot.privacy.masking import MASK, mask
-from bot.privacy.retention import ANONYMISED, Retention, purge
+from bot.privacy.retention import Retention
 from tests.conftest import NOON, relais_command
 
 SECRETS = [

@@ -20,7 +20,7 @@ from bot.channels.twilio.sender import STATUS_PATH, TwilioSender
 from bot.channels.twilio.webhook import TWILIO_PATH
 from bot.config import Settings, TwilioSettings
 from bot.engine import TicketOpened
-from bot.handoff import tickets
+from bot.handoff import deliveries, tickets
 from bot.handoff.mediators import add_mediator, set_organisation
 from bot.outbox import Outbox
 from bot.web.app import create_app
@@ -133,7 +133,9 @@ async def world(tmp_path: Path, fake_twilio: FakeTwilioApi) -> AsyncIterator[Wor
     org = await set_organisation(relais.db, "Association A", telegram_chat=DESK)
     await add_mediator(relais.db, "marie@asso-a.fr", "Marie", "Association A", PASSWORD)
     sender = TwilioSender(twilio, relais.conversations, public_url=PUBLIC)
-    outbox = Outbox(relais.db, sender.senders(), windows=sender.windows())
+    outbox = Outbox(
+        relais.db, sender.senders(), windows=sender.windows(), delivered=deliveries.record
+    )
     http = httpx.AsyncClient(transport=httpx.ASGITransport(create_app(relais)), base_url=PUBLIC)
     assert (await sign_in(http, "marie@asso-a.fr")).status_code == 303
     try:

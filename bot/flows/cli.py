@@ -129,7 +129,7 @@ def _left_at(flows, flow_id: str, db_path: str | None) -> dict:
     settings = load_settings()
 
     async def read() -> dict:
-        db = await open_database(db_path or settings.db)
+        db = await open_database(db_path or settings.db, hash_key=settings.hash_key)
         try:
             idle = settings.idle_after.total_seconds()
             return await current_figures(db, flows, idle, flow=flow_id)

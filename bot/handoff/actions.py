@@ -13,6 +13,7 @@ import uuid
 from bot.conversations import Conversations
 from bot.engine import MediatorSaid, TicketClosed
 from bot.handoff import audit, tickets
+from bot.handoff.chat_posts import post_to_chat
 from bot.handoff.tickets import Ticket
 from bot.stats import tickets as counters
 
@@ -84,18 +85,13 @@ async def claim(
     now = time.time()
     async with conversations.db.transaction() as conn:
         # Checked again inside the write: a close may have committed since the read above.
-        cursor = await conn.execute(
-            "UPDATE tickets SET status = 'claimed', claimed_by = ?, updated_at = ? "
-            "WHERE id = ? AND status IN ('open', 'claimed')",
-            (name, now, ticket.id),
-        )
-        if cursor.rowcount == 0:
+        if not await tickets.claim(conn, ticket.id, name, now):
             raise TicketError("Cette demande vient d'être close, ou la personne est partie.")
         if ticket.status == "open":
             await counters.count_ticket(conn, ticket, "claimed", now)
         await tickets.add_message(conn, ticket.id, "relais", f"Pris en charge par {name}.", now)
         text = f"{ticket.code} : pris en charge par {name}."
-        await conversations.relay.notify_chat(conn, ticket.id, text, now)
+        await post_to_chat(conn, ticket.id, text, now)
         await audit.record(conn, actor or name, "claim", ticket.code, now)
     conversations.queued()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.store import Database
+from bot.store.connection import Connection
 
 ACTIONS_FR = {
     "view": "a consulté",
@@ -27,7 +26,7 @@ class Entry:
 
 
 async def record(
-    conn: aiosqlite.Connection, actor: str, action: str, ticket: str, now: float | None = None
+    conn: Connection, actor: str, action: str, ticket: str, now: float | None = None
 ) -> None:
     """Inside the caller's transaction."""
     await conn.execute(
@@ -42,7 +41,7 @@ async def log_view(db: Database, actor: str, ticket: str) -> None:
 
 
 async def entries(
-    conn: aiosqlite.Connection, *, ticket: str | None = None, since: float = 0.0
+    conn: Connection, *, ticket: str | None = None, since: float = 0.0
 ) -> list[Entry]:
     where, params = ["at >= ?"], [since]
     if ticket:
@@ -53,3 +52,13 @@ async def entries(
         params,
     )
     return [Entry(*row) for row in rows]
+
+
+async def forget_deleted_tickets(conn: Connection, before: float) -> int:
+    """The audit lines of the tickets retention deletes (closed before `before`)."""
+    cursor = await conn.execute(
+        "DELETE FROM audit WHERE ticket IN "
+        "(SELECT code FROM tickets WHERE status = 'closed' AND closed_at < ?)",
+        (before,),
+    )
+    return max(cursor.rowcount, 0)

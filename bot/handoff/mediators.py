@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import aiosqlite
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.store import Database
+from bot.store.connection import Connection
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
@@ -56,7 +56,7 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-async def _organisation_id(conn: aiosqlite.Connection, name: str) -> int:
+async def _organisation_id(conn: Connection, name: str) -> int:
     await conn.execute(
         "INSERT INTO organisations (name) VALUES (?) ON CONFLICT DO NOTHING", (name,)
     )
@@ -156,23 +156,23 @@ _MEDIATOR = (
 )
 
 
-async def find_mediator(conn: aiosqlite.Connection, login: str) -> tuple[Mediator, str] | None:
+async def find_mediator(conn: Connection, login: str) -> tuple[Mediator, str] | None:
     """The mediator with this login and their password hash."""
     rows = await conn.execute_fetchall(_MEDIATOR + "WHERE m.login = ?", (login.strip().lower(),))
     return (Mediator(*rows[0][:6]), rows[0][6]) if rows else None
 
 
-async def get_mediator(conn: aiosqlite.Connection, mediator_id: int) -> Mediator | None:
+async def get_mediator(conn: Connection, mediator_id: int) -> Mediator | None:
     rows = await conn.execute_fetchall(_MEDIATOR + "WHERE m.id = ?", (mediator_id,))
     return Mediator(*rows[0][:6]) if rows else None
 
 
-async def mediators(conn: aiosqlite.Connection) -> list[Mediator]:
+async def mediators(conn: Connection) -> list[Mediator]:
     rows = await conn.execute_fetchall(_MEDIATOR + "ORDER BY o.name, m.login")
     return [Mediator(*row[:6]) for row in rows]
 
 
-async def organisation(conn: aiosqlite.Connection, org_id: int) -> Organisation:
+async def organisation(conn: Connection, org_id: int) -> Organisation:
     rows = await conn.execute_fetchall(
         "SELECT id, name, telegram_chat FROM organisations WHERE id = ?", (org_id,)
     )
@@ -183,12 +183,12 @@ async def organisation(conn: aiosqlite.Connection, org_id: int) -> Organisation:
     return Organisation(*rows[0], tuple(p for (p,) in places))
 
 
-async def organisations(conn: aiosqlite.Connection) -> list[Organisation]:
+async def organisations(conn: Connection) -> list[Organisation]:
     rows = await conn.execute_fetchall("SELECT id FROM organisations ORDER BY name")
     return [await organisation(conn, org_id) for (org_id,) in rows]
 
 
-async def organisation_by_chat(conn: aiosqlite.Connection, chat_id: int) -> Organisation | None:
+async def organisation_by_chat(conn: Connection, chat_id: int) -> Organisation | None:
     rows = await conn.execute_fetchall(
         "SELECT id FROM organisations WHERE telegram_chat = ?", (chat_id,)
     )
@@ -202,7 +202,7 @@ _READ = (
 """An organisation somebody reads: a mediator who can sign in, or a Telegram group."""
 
 
-async def organisation_for_place(conn: aiosqlite.Connection, place: str) -> Organisation | None:
+async def organisation_for_place(conn: Connection, place: str) -> Organisation | None:
     """The organisation that receives tickets for a place: of those somebody reads, the one
     created first."""
     rows = await conn.execute_fetchall(
@@ -213,7 +213,7 @@ async def organisation_for_place(conn: aiosqlite.Connection, place: str) -> Orga
     return await organisation(conn, rows[0][0]) if rows else None
 
 
-async def covered_places(conn: aiosqlite.Connection) -> frozenset[str]:
+async def covered_places(conn: Connection) -> frozenset[str]:
     """The places where somebody receives and reads tickets: only those get the consent
     question (a ticket nobody reads would be a broken promise)."""
     rows = await conn.execute_fetchall(

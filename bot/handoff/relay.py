@@ -11,8 +11,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from bot import window
 from bot.engine.effects import (
     Feedback,
@@ -25,16 +23,15 @@ from bot.engine.effects import (
 from bot.engine.events import Event, TicketOpened, TicketRefused
 from bot.flows import FlowSet
 from bot.handoff import tickets
-from bot.handoff.desk_notes import post_to_chat
+from bot.handoff.chat_posts import post_to_chat
 from bot.handoff.mediators import covered_places, organisation_for_place
 from bot.handoff.summary import summarise
-from bot.outbox_queue import CHAT, enqueue
-from bot.reminders import store as reminder_store
+from bot.outbox import CHAT, enqueue
 from bot.stats import tickets as counters
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
-ERASED = "(effacé à la demande de la personne)"
 CLAIM, CLOSE = "claim", "close"
 
 
@@ -59,7 +56,7 @@ class Relay:
         self.flows = flows
         self._covered: tuple[float, frozenset[str]] = (-COVERAGE_TTL, frozenset())
 
-    async def covered(self, conn: aiosqlite.Connection) -> frozenset[str]:
+    async def covered(self, conn: Connection) -> frozenset[str]:
         """The places whose organisation reads tickets; read again every few seconds, not
         for every batch of messages."""
         read_at, places = self._covered
@@ -70,7 +67,7 @@ class Relay:
 
     async def relay(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: RelayToMediator,
@@ -87,7 +84,7 @@ class Relay:
 
     async def mediator_said(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: MediatorMessage,
@@ -100,10 +97,7 @@ class Relay:
             await counters.first_answer(conn, ticket, now)
             if ticket.status == "open":  # answering is taking it: the others see who
                 await counters.count_ticket(conn, ticket, "claimed", now)
-                await conn.execute(
-                    "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
-                    (effect.name, ticket.id),
-                )
+                await tickets.claimed_by_answer(conn, ticket.id, effect.name)
             message_id = await tickets.add_message(
                 conn,
                 ticket.id,
@@ -124,7 +118,7 @@ class Relay:
 
     async def closed(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: TicketWasClosed,
@@ -144,7 +138,7 @@ class Relay:
 
     async def left(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         channel: str,
         user_id: str,
         effect: LeaveTicket,
@@ -160,7 +154,7 @@ class Relay:
         return Applied()
 
     async def feedback(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: Feedback, now: float
+        self, conn: Connection, channel: str, user_id: str, effect: Feedback, now: float
     ) -> Applied:
         ticket = await tickets.ticket_by_code(conn, effect.code)
         if ticket is None:
@@ -173,7 +167,7 @@ class Relay:
         return Applied()
 
     async def open(
-        self, conn: aiosqlite.Connection, channel: str, user_id: str, effect: OpenTicket, now: float
+        self, conn: Connection, channel: str, user_id: str, effect: OpenTicket, now: float
     ) -> Applied:
         data = effect.data
         place = data.get("place") or []
@@ -212,7 +206,7 @@ class Relay:
 
     async def notify_chat(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         ticket_id: int,
         text: str,
         now: float,
@@ -222,26 +216,3 @@ class Relay:
         """A line under the ticket's post in its organisation's Telegram chat, if it has one;
         `closed`: the post's buttons go too."""
         await post_to_chat(conn, ticket_id, text, now, closed=closed)
-
-    async def erase(self, conn: aiosqlite.Connection, channel: str, user_id: str, now: float):
-        """The person's erasure reaches what is queued for them and their tickets: what they
-        said goes, the ticket stays (closed, without content) so the mediators know."""
-        await conn.execute(
-            "DELETE FROM outbox WHERE channel = ? AND user_id = ?", (channel, user_id)
-        )
-        await reminder_store.forget(conn, channel, user_id)
-        await window.forget(conn, channel, user_id)
-        for ticket in await tickets.tickets_of(conn, channel, user_id):
-            await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket.id,))
-            # Posts to the mediators' chat not sent yet hold the person's words: dropped too.
-            await conn.execute(
-                "DELETE FROM outbox WHERE channel = ? AND ticket_id = ?", (CHAT, ticket.id)
-            )
-            await conn.execute(
-                "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
-                "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
-                (ERASED, now, now, ticket.id),
-            )
-            note = "La personne a effacé ses données : la demande est close."
-            await tickets.add_message(conn, ticket.id, "relais", note, now)
-            await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)

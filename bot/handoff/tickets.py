@@ -1,12 +1,15 @@
-"""Tickets and their messages, read and written inside the caller's transaction."""
+"""Tickets and their messages, read and written inside the caller's transaction.
+
+The one module that writes a ticket's state (status, owner, closing, content): the relay,
+the mediators' actions, erasure and retention call these functions (tests/test_layout.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.handoff.codes import LENGTH, new_code
+from bot.store.connection import Connection
 
 OPEN = ("open", "claimed", "left")
 """Statuses of a ticket that still waits for a mediator's attention."""
@@ -16,6 +19,10 @@ STATUS_FR = {
     "left": "la personne est revenue au bot",
     "closed": "clos",
 }
+ERASED = "(effacé à la demande de la personne)"
+"""The summary of a ticket whose resident erased their data."""
+ANONYMISED = "(anonymisé : plus de contenu après la durée de conservation)"
+"""The summary of a ticket past its retention period."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def _ticket(row) -> Ticket:
 
 
 async def open_ticket(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     organisation_id: int,
     place: str,
@@ -112,18 +119,18 @@ async def open_ticket(
     raise RuntimeError("no free ticket code found")
 
 
-async def ticket_by_code(conn: aiosqlite.Connection, code: str) -> Ticket | None:
+async def ticket_by_code(conn: Connection, code: str) -> Ticket | None:
     rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE code = ?", (code,))
     return _ticket(rows[0]) if rows else None
 
 
-async def ticket_by_id(conn: aiosqlite.Connection, ticket_id: int) -> Ticket | None:
+async def ticket_by_id(conn: Connection, ticket_id: int) -> Ticket | None:
     rows = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
     return _ticket(rows[0]) if rows else None
 
 
 async def list_tickets(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     organisation_id: int | None = None,
     statuses: tuple[str, ...] = OPEN,
@@ -142,14 +149,14 @@ async def list_tickets(
     return [_ticket(row) for row in rows]
 
 
-async def tickets_of(conn: aiosqlite.Connection, channel: str, user_id: str) -> list[Ticket]:
+async def tickets_of(conn: Connection, channel: str, user_id: str) -> list[Ticket]:
     rows = await conn.execute_fetchall(
         f"SELECT {_COLUMNS} FROM tickets WHERE channel = ? AND user_id = ?", (channel, user_id)
     )
     return [_ticket(row) for row in rows]
 
 
-async def messages(conn: aiosqlite.Connection, ticket_id: int) -> list[TicketMessage]:
+async def messages(conn: Connection, ticket_id: int) -> list[TicketMessage]:
     rows = await conn.execute_fetchall(
         "SELECT id, ticket_id, author, name, text, at, delivery, error FROM ticket_messages "
         "WHERE ticket_id = ? ORDER BY id",
@@ -159,7 +166,7 @@ async def messages(conn: aiosqlite.Connection, ticket_id: int) -> list[TicketMes
 
 
 async def add_message(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     ticket_id: int,
     author: str,
     text: str,
@@ -178,7 +185,7 @@ async def add_message(
 
 
 async def set_status(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     ticket_id: int,
     status: str,
     now: float,
@@ -194,7 +201,7 @@ async def set_status(
 
 
 async def set_delivery(
-    conn: aiosqlite.Connection, message_id: int, delivery: str, error: str = ""
+    conn: Connection, message_id: int, delivery: str, error: str = ""
 ) -> None:
     await conn.execute(
         "UPDATE ticket_messages SET delivery = ?, error = ? WHERE id = ?",
@@ -202,5 +209,84 @@ async def set_delivery(
     )
 
 
-async def set_helped(conn: aiosqlite.Connection, code: str, helped: bool) -> None:
+async def requeue_held(
+    conn: Connection, channel: str, user_id: str, held: str
+) -> None:
+    """The mediators' messages to this person that were `held` are being sent again."""
+    await conn.execute(
+        "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
+        "id IN (SELECT ticket_message_id FROM outbox WHERE channel = ? AND user_id = ?)",
+        (held, channel, user_id),
+    )
+
+
+async def set_helped(conn: Connection, code: str, helped: bool) -> None:
     await conn.execute("UPDATE tickets SET helped = ? WHERE code = ?", (int(helped), code))
+
+
+async def claim(conn: Connection, ticket_id: int, name: str, now: float) -> bool:
+    """A mediator takes the ticket; False when it is no longer open (checked inside the
+    write: a close may have committed since the ticket was read)."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET status = 'claimed', claimed_by = ?, updated_at = ? "
+        "WHERE id = ? AND status IN ('open', 'claimed')",
+        (name, now, ticket_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def claimed_by_answer(conn: Connection, ticket_id: int, name: str) -> None:
+    """Answering an open ticket is taking it (its messages then set `updated_at`)."""
+    await conn.execute(
+        "UPDATE tickets SET status = 'claimed', claimed_by = ? WHERE id = ?",
+        (name, ticket_id),
+    )
+
+
+async def erase_content(conn: Connection, ticket_id: int, now: float) -> None:
+    """The resident erased their data: what they said goes, the ticket stays, closed and
+    without content, so the mediators know."""
+    await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ?", (ticket_id,))
+    await conn.execute(
+        "UPDATE tickets SET summary = ?, user_id = '', status = 'closed', "
+        "closed_at = COALESCE(closed_at, ?), updated_at = ? WHERE id = ?",
+        (ERASED, now, now, ticket_id),
+    )
+
+
+async def close_abandoned(conn: Connection, before: float, now: float) -> int:
+    """Tickets the resident left before `before`, never closed by anyone: closed now."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET status = 'closed', closed_at = ? "
+        "WHERE status = 'left' AND updated_at < ?",
+        (now, before),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def anonymise_closed(conn: Connection, before: float) -> int:
+    """Tickets closed before `before` lose their content (the counters' columns stay)."""
+    cursor = await conn.execute(
+        "UPDATE tickets SET summary = ?, user_id = '' "
+        "WHERE status = 'closed' AND closed_at < ? AND summary != ?",
+        (ANONYMISED, before, ANONYMISED),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def forget_anonymised_messages(conn: Connection) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM ticket_messages WHERE ticket_id IN "
+        "(SELECT id FROM tickets WHERE summary = ?)",
+        (ANONYMISED,),
+    )
+    return max(cursor.rowcount, 0)
+
+
+async def delete_closed(conn: Connection, before: float) -> int:
+    """Tickets closed before `before` are deleted (their audit lines first: see audit.py)."""
+    cursor = await conn.execute(
+        "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?",
+        (before,),
+    )
+    return max(cursor.rowcount, 0)

@@ -8,7 +8,6 @@ until it fits.
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
@@ -23,8 +22,6 @@ from bot.places.model import REFERRAL, RESIDENTS, Place
 from bot.places.search import Ranked
 
 SMS_SEGMENTS = 2
-LOCATOR_VARIABLE = "RELAIS_FRANCE_SERVICES_URL"
-"""The official France Services locator, once an operator has checked it (docs/places.md)."""
 
 _BABEL = {"prs": "fa_AF"}
 _GSM_FRIENDLY = str.maketrans(
@@ -243,14 +240,12 @@ AIDANTS_CONNECT = N_(
 LOCATOR = N_("Trouver une France Services : {url}")
 
 
-def locator_url() -> str:
-    return os.environ.get(LOCATOR_VARIABLE, "").strip()
-
-
-def fallback_text(topic: str | None, translator: Translator, *, locator: str | None = None) -> str:
-    """What to say when no place is within reach (or none is imported yet)."""
+def fallback_text(topic: str | None, translator: Translator, *, locator: str = "") -> str:
+    """What to say when no place is within reach (or none is imported yet). `locator`: the
+    official France Services locator once an operator has checked it (docs/places.md;
+    Settings.france_services_url), else not shown."""
     t = translator
-    url = locator_url() if locator is None else locator
+    url = locator
     lines = [t.text(NONE_NEAR)]
     if topic in PHONE_LINES:
         lines.append(t.text(PHONE_LINES[topic]))

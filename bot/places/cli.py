@@ -15,7 +15,7 @@ from bot.places.cards import card, fallback_text
 from bot.places.gazetteer_build import OUTPUT, GazetteerSourceError, build
 from bot.places.geo import Where
 from bot.places.hours import local
-from bot.places.importer import default_source, import_source
+from bot.places.importer import DEFAULT_URL, import_source
 from bot.places.ranking import NEEDS
 from bot.places.readers import FORMATS, PlacesSourceError
 from bot.places.search import TOPICS, PlaceIndex, Ranked
@@ -63,25 +63,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.places_command == "gazetteer":
         return build_gazetteer(args)
     try:
-        return asyncio.run(_run(args, getattr(args, "db", None) or settings.db))
+        return asyncio.run(_run(args, settings))
     except PlacesSourceError as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 1
 
 
-async def _run(args: argparse.Namespace, db_path: str) -> int:
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
     now = _time(args.now) if args.places_command == "near" else None
     if args.places_command == "near" and now is None:
         print(f"relais: --now must be an ISO-8601 time, got {args.now!r}", file=sys.stderr)
         return 1
-    db = await open_database(db_path)
+    db_path = getattr(args, "db", None) or settings.db
+    db = await open_database(db_path, hash_key=settings.hash_key)
     try:
         if now is None:
-            source = args.source or default_source()
+            source = args.source or settings.places_url or DEFAULT_URL
             report = await import_source(db, source, args.format, args.report)
             print(report.summary())
             return 0
-        return near(await PlaceIndex.load(db), args, now)
+        return near(await PlaceIndex.load(db), args, now, settings.france_services_url)
     finally:
         await db.close()
 
@@ -116,7 +117,8 @@ UNDERSTOOD = {
 }
 
 
-def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
+def near(index: PlaceIndex, args: argparse.Namespace, now: datetime, locator: str = "") -> int:
+    """`locator`: the France Services locator for the fallback (Settings.france_services_url)."""
     translator = Translator(args.lang) if args.lang == "fr" else Catalogs().get(args.lang)
     located = index.locate(args.query)
     where = located.where
@@ -133,12 +135,12 @@ def near(index: PlaceIndex, args: argparse.Namespace, now: datetime) -> int:
         return 1
     if not len(index):
         print("relais: no places imported yet (run: relais places import)", file=sys.stderr)
-        _show(args, where, [], fallback_text(args.need, translator), now)
+        _show(args, where, [], fallback_text(args.need, translator, locator=locator), now)
         return 0
     travel = not args.cannot_travel
     ranked = index.nearest(where, args.need, args.lang, now, travel=travel)
     if not ranked:
-        _show(args, where, [], fallback_text(args.need, translator), now)
+        _show(args, where, [], fallback_text(args.need, translator, locator=locator), now)
         return 0
     if args.json:
         _show(args, where, ranked, "", now)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,15 +24,11 @@ from bot.places.values import BadValue
 from bot.store import Database
 
 DEFAULT_URL = "https://www.data.gouv.fr/api/1/datasets/r/398edc71-0d51-4cb6-9cbe-2540a4db573c"
-"""The national list of mediation places on data.gouv.fr (check it: see docs/places.md)."""
+"""The national list of mediation places on data.gouv.fr (check it: see docs/places.md);
+RELAIS_PLACES_URL (Settings.places_url) replaces it."""
 
-URL_VARIABLE = "RELAIS_PLACES_URL"
 DOWNLOAD_TIMEOUT = 60.0
 MAX_DOWNLOAD = 200 * 1024 * 1024
-
-
-def default_source() -> str:
-    return os.environ.get(URL_VARIABLE, "").strip() or DEFAULT_URL
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from bot.config import Settings
-from bot.privacy.retention import purge
+from bot.privacy.erasure import purge
 from bot.store import open_database
 
 
@@ -30,7 +30,7 @@ async def _run(db_path: str, settings: Settings) -> int:
     from bot.stats.idle import forget_rare_phrases, sweep
 
     flows = load_flows(list(settings.flows) or None)
-    db = await open_database(db_path)
+    db = await open_database(db_path, hash_key=settings.hash_key)
     try:
         # Conversations about to go are counted as drop-offs first (the counters stay).
         async with db.transaction() as conn:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(command: str, settings: Settings) -> int:
-    db = await open_database(settings.db)
+    db = await open_database(settings.db, hash_key=settings.hash_key)
     try:
         if command == "list":
             rows = await db.conn.execute_fetchall(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 
-import aiosqlite
-
 from bot.engine.effects import Remind, Stop, Unremind
 from bot.reminders import store
+from bot.store.connection import Connection
 
 log = logging.getLogger(__name__)
 
 
 async def remember(
-    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Remind, now: float
+    conn: Connection, channel: str, user_id: str, effect: Remind, now: float
 ) -> None:
     await store.remember(
         conn,
@@ -29,13 +28,13 @@ async def remember(
 
 
 async def forget(
-    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Unremind, now: float
+    conn: Connection, channel: str, user_id: str, effect: Unremind, now: float
 ) -> None:
     await store.forget(conn, channel, user_id, effect.purpose)
 
 
 async def stop(
-    conn: aiosqlite.Connection, channel: str, user_id: str, effect: Stop, now: float
+    conn: Connection, channel: str, user_id: str, effect: Stop, now: float
 ) -> None:
     """STOP ends every reminder at once."""
     await store.forget(conn, channel, user_id)

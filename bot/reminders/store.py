@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ _COLUMNS = "id, channel, user_id, purpose, lang, month, next_at"
 
 
 async def remember(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     channel: str,
     user_id: str,
     purpose: str,
@@ -41,7 +41,7 @@ async def remember(
 
 
 async def forget(
-    conn: aiosqlite.Connection, channel: str, user_id: str, purpose: str | None = None
+    conn: Connection, channel: str, user_id: str, purpose: str | None = None
 ) -> int:
     """End a person's reminders (one purpose, or all); how many there were."""
     if purpose is None:
@@ -56,7 +56,7 @@ async def forget(
     return cursor.rowcount
 
 
-async def reminders_of(conn: aiosqlite.Connection, channel: str, user_id: str) -> list[Reminder]:
+async def reminders_of(conn: Connection, channel: str, user_id: str) -> list[Reminder]:
     rows = await conn.execute_fetchall(
         f"SELECT {_COLUMNS} FROM reminders WHERE channel = ? AND user_id = ? ORDER BY purpose",
         (channel, user_id),
@@ -64,7 +64,7 @@ async def reminders_of(conn: aiosqlite.Connection, channel: str, user_id: str) -
     return [Reminder(*row) for row in rows]
 
 
-async def due(conn: aiosqlite.Connection, now: float, limit: int = 100) -> list[Reminder]:
+async def due(conn: Connection, now: float, limit: int = 100) -> list[Reminder]:
     rows = await conn.execute_fetchall(
         f"SELECT {_COLUMNS} FROM reminders WHERE next_at <= ? ORDER BY next_at, id LIMIT ?",
         (now, limit),
@@ -73,7 +73,7 @@ async def due(conn: aiosqlite.Connection, now: float, limit: int = 100) -> list[
 
 
 async def advance(
-    conn: aiosqlite.Connection, reminder: Reminder, next_at: float, outcome: str
+    conn: Connection, reminder: Reminder, next_at: float, outcome: str
 ) -> bool:
     """Move a reminder to its next date and count what became of this one; False when
     another process (or an earlier life of this one) did it already."""
@@ -90,7 +90,7 @@ async def advance(
     return bool(cursor.rowcount)
 
 
-async def stats(conn: aiosqlite.Connection) -> tuple[list[tuple], list[tuple]]:
+async def stats(conn: Connection) -> tuple[list[tuple], list[tuple]]:
     """(purpose, language, channel, count) of the reminders held, and (purpose, outcome,
     count) of those that fell due: no phone number, no user id."""
     held = await conn.execute_fetchall(

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _read(args: argparse.Namespace, settings: Settings, flows) -> dict:
-    db = await open_database(args.db or settings.db)
+    db = await open_database(args.db or settings.db, hash_key=settings.hash_key)
     try:
         return await current_figures(
             db,

@@ -12,8 +12,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from bot.engine import Outcome, Session
 from bot.engine.events import TicketEvent
 from bot.engine.trail import ANSWERED, HELP, MISSED, REACHED, Mark
@@ -21,6 +19,7 @@ from bot.flows import End, FlowSet
 from bot.privacy.masking import mask
 from bot.stats.days import day_of
 from bot.stats.outcomes import outcome_of
+from bot.store.connection import Connection
 from bot.text import normalize
 
 NODE_COLUMNS = (
@@ -119,7 +118,7 @@ class Tally:
         key = (day_of(session.last_seen), session.flow, session.node, lang, channel)
         self.nodes[(*key, "left_here")] += 1
 
-    async def flush(self, conn: aiosqlite.Connection) -> None:
+    async def flush(self, conn: Connection) -> None:
         """Add the counts to the tables (inside the caller's transaction)."""
         if self.left:
             swept = await swept_until(conn)
@@ -145,7 +144,7 @@ class Tally:
 
 
 async def _add(
-    conn: aiosqlite.Connection, table: str, width: int, columns: tuple[str, ...], counts: Counter
+    conn: Connection, table: str, width: int, columns: tuple[str, ...], counts: Counter
 ) -> None:
     rows: dict[tuple, list[int]] = {}
     for key, n in counts.items():
@@ -162,13 +161,13 @@ async def _add(
     )
 
 
-async def swept_until(conn: aiosqlite.Connection) -> float:
+async def swept_until(conn: Connection) -> float:
     rows = await conn.execute_fetchall("SELECT value FROM stats_meta WHERE key = ?", (SWEPT_UNTIL,))
     return rows[0][0] if rows else 0.0
 
 
 async def add_people(
-    conn: aiosqlite.Connection, day: str, lang: str, channel: str, column: str
+    conn: Connection, day: str, lang: str, channel: str, column: str
 ) -> None:
     counts = Counter({(day, lang or UNKNOWN_LANGUAGE, channel, column): 1})
     await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, counts)

@@ -11,15 +11,14 @@ cut-off moved and counts nothing twice.
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.engine import Session
 from bot.flows import FlowSet
 from bot.stats.count import SWEPT_UNTIL, Tally, may_leave, swept_until
+from bot.store.connection import Connection
 from bot.store.locks import one_at_a_time
 
 
-async def sweep(conn: aiosqlite.Connection, flows: FlowSet, idle_seconds: float, now: float) -> int:
+async def sweep(conn: Connection, flows: FlowSet, idle_seconds: float, now: float) -> int:
     """Count the conversations that became idle since the last sweep; how many left."""
     await one_at_a_time(conn, "idle-sweep")
     since, cutoff = await swept_until(conn), now - idle_seconds
@@ -46,7 +45,7 @@ async def sweep(conn: aiosqlite.Connection, flows: FlowSet, idle_seconds: float,
     return left
 
 
-async def forget_rare_phrases(conn: aiosqlite.Connection, before_day: str) -> int:
+async def forget_rare_phrases(conn: Connection, before_day: str) -> int:
     """Unmatched phrases seen fewer than 5 times in all, last typed before `before_day`, are
     deleted: a phrase only one or two people typed is no word for the flows, and may be
     about them. Run by `relais purge`, with the conversations' retention."""

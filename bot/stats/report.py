@@ -9,13 +9,12 @@ import math
 import statistics
 from typing import Any
 
-import aiosqlite
-
 from bot.flows import FlowSet
 from bot.stats.count import NODE_COLUMNS
 from bot.stats.days import week_of
 from bot.stats.outcomes import is_outcome_question
 from bot.stats.tickets import TICKET_COLUMNS
+from bot.store.connection import Connection
 
 SMALL = 5
 """Counts from 1 to SMALL - 1 are shown as "<5": too few to be anonymous."""
@@ -52,7 +51,7 @@ def _minutes(seconds: list[float]) -> dict[str, Any]:
 
 
 async def figures(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     since: str | None = None,
     until: str | None = None,

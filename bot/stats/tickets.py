@@ -4,11 +4,10 @@ transaction that changes the ticket; no code, no resident, no words are kept her
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.handoff.tickets import Ticket
 from bot.stats.count import add_people
 from bot.stats.days import day_of
+from bot.store.connection import Connection
 
 TICKET_COLUMNS = (
     "opened",
@@ -21,7 +20,7 @@ TICKET_COLUMNS = (
 )
 
 
-async def count_ticket(conn: aiosqlite.Connection, ticket: Ticket, column: str, now: float) -> None:
+async def count_ticket(conn: Connection, ticket: Ticket, column: str, now: float) -> None:
     assert column in TICKET_COLUMNS
     rows = await conn.execute_fetchall(
         "SELECT name FROM organisations WHERE id = ?", (ticket.organisation_id,)
@@ -35,7 +34,7 @@ async def count_ticket(conn: aiosqlite.Connection, ticket: Ticket, column: str, 
     )
 
 
-async def answered_before(conn: aiosqlite.Connection, ticket: Ticket) -> bool:
+async def answered_before(conn: Connection, ticket: Ticket) -> bool:
     rows = await conn.execute_fetchall(
         "SELECT 1 FROM ticket_messages WHERE ticket_id = ? AND author = 'mediator' LIMIT 1",
         (ticket.id,),
@@ -43,12 +42,12 @@ async def answered_before(conn: aiosqlite.Connection, ticket: Ticket) -> bool:
     return bool(rows)
 
 
-async def opened(conn: aiosqlite.Connection, ticket: Ticket, now: float) -> None:
+async def opened(conn: Connection, ticket: Ticket, now: float) -> None:
     await count_ticket(conn, ticket, "opened", now)
     await add_people(conn, day_of(now), ticket.lang, ticket.channel, "handoffs")
 
 
-async def first_answer(conn: aiosqlite.Connection, ticket: Ticket, now: float) -> None:
+async def first_answer(conn: Connection, ticket: Ticket, now: float) -> None:
     """Call before a mediator's answer to the resident is stored: the first one is timed."""
     if await answered_before(conn, ticket):
         return
@@ -61,7 +60,7 @@ async def first_answer(conn: aiosqlite.Connection, ticket: Ticket, now: float) -
     )
 
 
-async def closed(conn: aiosqlite.Connection, ticket: Ticket, now: float, asked: bool) -> None:
+async def closed(conn: Connection, ticket: Ticket, now: float, asked: bool) -> None:
     """Call before the ticket is marked closed. `asked`: the resident gets "did it help?"."""
     if ticket.status == "closed":
         return

@@ -27,12 +27,12 @@ def register(commands: argparse._SubParsersAction, db_option) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "migrate":
-        return asyncio.run(_migrate(settings.db))
-    return asyncio.run(_copy(args.source, args.target))
+        return asyncio.run(_migrate(settings.db, settings.hash_key))
+    return asyncio.run(_copy(args.source, args.target, settings.hash_key))
 
 
-async def _migrate(target: str) -> int:
-    db = await open_database(target)
+async def _migrate(target: str, hash_key: str) -> int:
+    db = await open_database(target, hash_key=hash_key)
     try:
         version = await db.schema_version()
     finally:
@@ -45,10 +45,10 @@ async def _migrate(target: str) -> int:
     return 0
 
 
-async def _copy(source: str, target: str) -> int:
+async def _copy(source: str, target: str, hash_key: str) -> int:
     from bot.store.copy import copy_database
 
-    report = await copy_database(source, target)
+    report = await copy_database(source, target, hash_key)
     width = max((len(t) for t in report.counts), default=0)
     for table, count in report.counts.items():
         print(f"{table:<{width}}  {count:>9,} rows")

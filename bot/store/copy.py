@@ -7,7 +7,6 @@ then start after the copied ids. The source is only read (it is migrated first i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +60,12 @@ async def _filled(target: Database, tables: list[str]) -> list[str]:
     return filled
 
 
-def _key_warning(source_path: str) -> str | None:
+def _key_warning(source_path: str, hash_key: str) -> str | None:
     """The SQLite deployment hashed ids with its `.key` file; the workers use RELAIS_HASH_KEY."""
     key_file = Path(f"{source_path}.key")
     if not key_file.exists():
         return None
-    if key_file.read_text().strip() == os.environ.get("RELAIS_HASH_KEY", "").strip():
+    if key_file.read_text().strip() == hash_key.strip():
         return None
     return (
         f"RELAIS_HASH_KEY is not the content of {key_file}: the message ids already processed "
@@ -76,7 +75,7 @@ def _key_warning(source_path: str) -> str | None:
     )
 
 
-async def copy_database(source_at: str, target_at: str) -> CopyReport:
+async def copy_database(source_at: str, target_at: str, hash_key: str) -> CopyReport:
     """Copy every row of the SQLite database `source_at` into the empty PostgreSQL
     database `target_at`; raises DatabaseError (nothing copied) when it cannot."""
     source_address, target_address = parse_address(source_at), parse_address(target_at)
@@ -88,12 +87,12 @@ async def copy_database(source_at: str, target_at: str) -> CopyReport:
     if not Path(source_address.location).is_file():
         raise DatabaseError(f"there is no SQLite database at {source_address.location}")
     report = CopyReport()
-    warning = _key_warning(source_address.location)
+    warning = _key_warning(source_address.location, hash_key)
     if warning:
         report.warnings.append(warning)
-    source = await open_database(source_address.location)
+    source = await open_database(source_address.location, hash_key=hash_key)
     try:
-        target = await open_database(target_address.location)
+        target = await open_database(target_address.location, hash_key=hash_key)
         try:
             await _copy(source, target, report)
         finally:

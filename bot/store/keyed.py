@@ -17,8 +17,9 @@ from pathlib import Path
 from bot.store.errors import DatabaseError
 
 
-def load_key(db_path: str) -> bytes:
-    configured = os.environ.get("RELAIS_HASH_KEY", "").strip()
+def load_key(db_path: str, configured: str = "") -> bytes:
+    """`configured`: RELAIS_HASH_KEY (Settings.hash_key), used when set."""
+    configured = configured.strip()
     if configured:
         return configured.encode()
     if db_path == ":memory:":
@@ -39,9 +40,9 @@ def load_key(db_path: str) -> bytes:
         ) from None
 
 
-def load_server_key(shown: str) -> bytes:
+def load_server_key(shown: str, configured: str) -> bytes:
     """PostgreSQL has no file to keep the key beside, and every worker must hash alike."""
-    configured = os.environ.get("RELAIS_HASH_KEY", "").strip()
+    configured = configured.strip()
     if not configured:
         raise DatabaseError(
             f"RELAIS_HASH_KEY is required with the PostgreSQL database {shown}: every worker "

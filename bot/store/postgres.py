@@ -221,7 +221,9 @@ async def connect_pool(address: Address, size: int = DEFAULT_POOL) -> AsyncConne
     return pool
 
 
-async def open_postgres(address: Address, pool_size: int = DEFAULT_POOL) -> PostgresDatabase:
-    key = load_server_key(address.shown)
+async def open_postgres(
+    address: Address, hash_key: str, pool_size: int = DEFAULT_POOL
+) -> PostgresDatabase:
+    key = load_server_key(address.shown, hash_key)
     pool = await connect_pool(address, pool_size)
     return PostgresDatabase(pool, address.shown, key)

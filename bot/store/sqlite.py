@@ -63,7 +63,7 @@ class SQLiteDatabase(Database):
         await self.conn.close()
 
 
-async def open_sqlite(path: str) -> SQLiteDatabase:
+async def open_sqlite(path: str, hash_key: str = "") -> SQLiteDatabase:
     """Open the file at `path` (created if missing) with the settings Relais relies on."""
     if path != ":memory:":
         parent = Path(path).expanduser().resolve().parent
@@ -83,7 +83,7 @@ async def open_sqlite(path: str) -> SQLiteDatabase:
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
     try:
-        key = load_key(path)
+        key = load_key(path, hash_key)
     except DatabaseError:
         await conn.close()
         raise

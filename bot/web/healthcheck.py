@@ -8,13 +8,10 @@ on every address (0.0.0.0, ::) is probed on the loopback."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import urllib.request
 
-from dotenv import load_dotenv
-
-from bot.config import ConfigError, Settings, parse_listen
+from bot.config import ConfigError, load_listen
 
 TIMEOUT = 5.0
 
@@ -31,10 +28,8 @@ def health_url(host: str, port: int) -> str:
 
 def check() -> str | None:
     """None when healthy, else why not."""
-    load_dotenv(".env", override=False)
     try:
-        raw = os.environ.get("RELAIS_LISTEN", "").strip()
-        url = health_url(*(parse_listen(raw, "RELAIS_LISTEN=") if raw else Settings.listen))
+        url = health_url(*load_listen())
     except ConfigError as exc:
         return str(exc)
     try:

@@ -9,6 +9,7 @@ import httpx
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.updates import TELEGRAM_PATH
+from bot.handoff import deliveries
 from bot.outbox import Outbox
 
 TOKEN = "123456:" + "A" * 35
@@ -58,7 +59,8 @@ class Person:
 
 async def flush(channel: TelegramChannel) -> None:
     """Send what the outbox holds for Telegram (the worker of `relais serve`, by hand)."""
-    await Outbox(channel.conversations.db, channel.senders()).flush()
+    db = channel.conversations.db
+    await Outbox(db, channel.senders(), delivered=deliveries.record).flush()
 
 
 async def post(client: httpx.AsyncClient, channel: TelegramChannel, update: dict, headers=HEADERS):

@@ -6,9 +6,9 @@ import asyncio
 import sys
 
 from bot.app import Relais
-from bot.channels.console.line_editing import LineEditor, history_path
+from bot.channels.console.line_editing import LineEditor
 from bot.channels.registry import views
-from bot.config import ConfigError
+from bot.config import ConfigError, chat_history_path
 from bot.engine import Reply, Text
 from bot.languages import native_name
 from bot.outbox import replies_of
@@ -28,7 +28,7 @@ async def chat(relais: Relais, channel: str, lang: str | None, history: bool = T
         raise ConfigError(f"--lang {lang!r}: unknown language; Relais speaks: {known}")
     # Lines piped in (scripts, tests) are nobody's typing: no history file for them.
     keep = history and sys.stdin.isatty()
-    editor = LineEditor(history_path() if keep else None)
+    editor = LineEditor(chat_history_path() if keep else None)
     print(f"Relais, {channel.upper()} view. Type a message; Ctrl-D or Ctrl-C to quit.")
     if channel == "telegram":
         print("Press a button by typing its number or its label.")

@@ -12,7 +12,6 @@ keeps the history in memory only, for that run.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from bot.privacy.masking import mask
@@ -20,12 +19,6 @@ from bot.privacy.masking import mask
 log = logging.getLogger(__name__)
 
 HISTORY_LINES = 500
-
-
-def history_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME", "").strip()
-    folder = Path(base) if base else Path.home() / ".local" / "share"
-    return folder / "relais" / "chat_history"
 
 
 class LineEditor:

@@ -1,20 +1,16 @@
-"""Lines under a ticket's post in its organisation's Telegram chat (the mediators' desk).
-
-Written by the relay (bot/handoff/relay.py) and by the WhatsApp window (bot/window.py);
-kept apart from both so that neither imports the other.
-"""
+"""Lines under a ticket's post in its organisation's Telegram chat, queued in the outbox
+inside the caller's transaction (the relay, the mediators' actions, erasure use them)."""
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.handoff import tickets
 from bot.handoff.mediators import organisation
-from bot.outbox_queue import CHAT, enqueue
+from bot.outbox import CHAT, enqueue
+from bot.store.connection import Connection
 
 
 async def post_to_chat(
-    conn: aiosqlite.Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
+    conn: Connection, ticket_id: int, text: str, now: float, *, closed: bool = False
 ) -> None:
     """A line under the ticket's post in its organisation's Telegram chat, if it has one;
     `closed`: the post's buttons go too."""
