@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.engine import language, pending, reminders, texts
 from bot.engine.commands import Command, find_command
@@ -22,35 +21,15 @@ from bot.engine.flow_steps import FlowSteps
 from bot.engine.handover import HandOver
 from bot.engine.outcome import Outcome
 from bot.engine.session import Session
+from bot.engine.settings import EngineSettings
 from bot.engine.system import SystemCommands
-from bot.flows.model import FlowSet, Question
-from bot.i18n import Catalogs
+from bot.flows.model import Question
 from bot.languages import SOURCE_LANGUAGE
-
-if TYPE_CHECKING:
-    from bot.places.search import PlaceIndex
-    from bot.reminders.deadlines import Deadlines
 
 
 @dataclass(frozen=True)
-class Engine:
-    flows: FlowSet
-    catalogs: Catalogs = field(default_factory=Catalogs)
-    idle_after: timedelta = timedelta(hours=24)
-    places: PlaceIndex | None = None
-    """Help places, loaded once at start-up: looking them up does no I/O."""
-    rate_limit: int = 20
-    """Messages a minute one person may send; beyond, one notice, then silence."""
-    max_text: int = 1000
-    """Characters of a message kept; a longer one is cut, and the person told."""
-    session_days: int = 30
-    ticket_days: int = 365
-    """What the privacy notice says is kept (the operator's retention settings)."""
-    deadlines: Deadlines | None = None
-    """The deadlines residents can be reminded of (flows/deadlines.yaml); None: no reminders."""
-    locator: str = ""
-    """The page that finds a France Services, said when no place is near (the operator's
-    setting; empty: not said)."""
+class Engine(EngineSettings):
+    """The settings (`settings.py`) and the step made with them."""
 
     def step(
         self, session: Session, event: Event, now: datetime, covered: Collection[str] = ()
@@ -99,7 +78,7 @@ class _Turn(FlowSteps, SystemCommands, HandOver):
         if isinstance(event, Text):
             event = self.screen(event)
         new = s.is_new
-        idle = not new and now.timestamp() - s.last_seen > self.engine.idle_after.total_seconds()
+        idle = not new and now.timestamp() - s.last_seen > self.settings.idle_after.total_seconds()
         was_stopped = s.stopped
         s.last_seen = now.timestamp()
         if was_stopped:
@@ -112,7 +91,7 @@ class _Turn(FlowSteps, SystemCommands, HandOver):
             s.flow, s.node = main.id, main.start
         if not s.lang:
             asking = command in (None, Command.LANGUAGE)
-            if new and asking and len(self.engine.catalogs.languages) > 1:
+            if new and asking and len(self.settings.catalogs.languages) > 1:
                 language.first_contact(self, text)
                 return
             s.lang = SOURCE_LANGUAGE

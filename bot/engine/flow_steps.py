@@ -1,5 +1,5 @@
 """The flow dialogue: walking the nodes of the flows, answering questions and inputs,
-going back. Mixed into the turn (`core._Turn`); pure like the rest of the engine."""
+going back. Mixed into the turn (`core.TurnBase`); pure like the rest of the engine."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ class FlowSteps(TurnBase):
                 link = (self.flow_text(node, node.label), node.url)
                 self.add(self.flow_text(node, node.text), link=link)
                 node_id = node.next
-            elif isinstance(node, Places) and not self.engine.places:
-                self.add(fallback_text(self.topic(), self.tr, locator=self.engine.locator))
+            elif isinstance(node, Places) and not self.settings.places:
+                self.add(fallback_text(self.topic(), self.tr, locator=self.settings.locator))
                 node_id = node.next
             elif isinstance(node, Handoff):
                 self.reach_handoff(node)

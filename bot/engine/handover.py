@@ -1,6 +1,6 @@
 """The hand-off dialogue: consent, the note for the mediator, the conversation with them
 while a ticket is open, leaving it, and the opinion asked once it is closed. Mixed into the
-turn (`core._Turn`); pure like the rest of the engine."""
+turn (`core.TurnBase`); pure like the rest of the engine."""
 
 from __future__ import annotations
 

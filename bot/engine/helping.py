@@ -13,7 +13,7 @@ from bot.engine.events import Event
 from bot.i18n import N_
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 HELPING_VAR = "!helping"
 """Session variable set to "1" once the person said they write for someone else."""
@@ -25,11 +25,11 @@ CONSENT_ASK_HELPING = N_(
 )
 
 
-def is_helping(turn: _Turn) -> bool:
+def is_helping(turn: TurnBase) -> bool:
     return turn.s.vars.get(HELPING_VAR) == "1"
 
 
-def consent_question(turn: _Turn, ask: str, yes: str, no: str) -> tuple[str, tuple[str, ...]]:
+def consent_question(turn: TurnBase, ask: str, yes: str, no: str) -> tuple[str, tuple[str, ...]]:
     """The consent question and its choices: a third choice lets a helper say so."""
     tr = turn.tr.text
     if is_helping(turn):
@@ -37,7 +37,7 @@ def consent_question(turn: _Turn, ask: str, yes: str, no: str) -> tuple[str, tup
     return tr(ask), (tr(yes), tr(no), tr(HELPING_CHOICE))
 
 
-def chose_helping(turn: _Turn, event: Event, key: str, yes: str, no: str) -> bool:
+def chose_helping(turn: TurnBase, event: Event, key: str, yes: str, no: str) -> bool:
     """Whether the answer to the consent question is "I am helping someone"; if so, it is
     remembered for the rest of the conversation."""
     if is_helping(turn):

@@ -18,17 +18,17 @@ from bot.i18n.detect import Guess, guess, language_named, script_language
 from bot.languages import SOURCE_LANGUAGE, native_name
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 LANGUAGE_KEY = "!language"
 AGAIN = "-again"
 
 
-def _all(turn: _Turn) -> list[str]:
-    return list(turn.engine.catalogs.languages)
+def _all(turn: TurnBase) -> list[str]:
+    return list(turn.settings.catalogs.languages)
 
 
-def first_contact(turn: _Turn, text: str | None) -> None:
+def first_contact(turn: TurnBase, text: str | None) -> None:
     """The first message of a conversation whose channel does not say the language."""
     found = guess(text or "", _all(turn))
     if found.strong and found.candidates:
@@ -40,12 +40,12 @@ def first_contact(turn: _Turn, text: str | None) -> None:
     ask_first(turn)
 
 
-def ask_first(turn: _Turn) -> None:
+def ask_first(turn: TurnBase) -> None:
     """The likely languages, each asked in its own words; or all of them, each in its script."""
     codes = turn.s.languages or _all(turn)
     names = tuple(native_name(code) for code in codes)
     if turn.s.languages:
-        catalogs = turn.engine.catalogs
+        catalogs = turn.settings.catalogs
         question = " / ".join(catalogs.get(c).text(texts.LANGUAGE_SHORT_ASK) for c in codes)
         lang = codes[0]
     else:
@@ -53,7 +53,7 @@ def ask_first(turn: _Turn) -> None:
     turn.replies.append(Reply(question, names, key=LANGUAGE_KEY, lang=lang))
 
 
-def answer_first(turn: _Turn, event: Event, again: bool) -> None:
+def answer_first(turn: TurnBase, event: Event, again: bool) -> None:
     s = turn.s
     picked = pick(turn, event, s.languages or _all(turn))
     if picked is not None:
@@ -79,7 +79,7 @@ def answer_first(turn: _Turn, event: Event, again: bool) -> None:
     s.languages = []
     _switch(turn, SOURCE_LANGUAGE, announce=False)
     if hint != SOURCE_LANGUAGE:
-        fallback = turn.engine.catalogs.get(hint).text(texts.LANGUAGE_FALLBACK)
+        fallback = turn.settings.catalogs.get(hint).text(texts.LANGUAGE_FALLBACK)
         turn.replies.append(Reply(fallback, lang=hint))
     turn.restart(None)
 
@@ -97,14 +97,14 @@ def _hint_language(found: Guess, offered: list[str]) -> str:
     return "en"  # Latin letters, or none at all: English is the likeliest second language
 
 
-def ask_change(turn: _Turn) -> None:
+def ask_change(turn: TurnBase) -> None:
     """LANGUE (or the word in any language): every language, each in its own script."""
     turn.s.languages = []
     names = tuple(native_name(code) for code in _all(turn))
     turn.add(turn.tr.text(texts.LANGUAGE_ASK), names, key=LANGUAGE_KEY)
 
 
-def answer_change(turn: _Turn, event: Event, again: bool) -> None:
+def answer_change(turn: TurnBase, event: Event, again: bool) -> None:
     picked = pick(turn, event, _all(turn))
     if picked is None and not again:
         turn.s.pending = "language" + AGAIN
@@ -122,7 +122,7 @@ def answer_change(turn: _Turn, event: Event, again: bool) -> None:
         turn.ask(node)
 
 
-def pick(turn: _Turn, event: Event, codes: list[str]) -> str | None:
+def pick(turn: TurnBase, event: Event, codes: list[str]) -> str | None:
     """The language an answer picks: its number or button, its name in any script or
     spelling, its code."""
     if isinstance(event, Button):
@@ -136,12 +136,12 @@ def pick(turn: _Turn, event: Event, codes: list[str]) -> str | None:
     return language_named(event.text, _all(turn))
 
 
-def _switch(turn: _Turn, lang: str, announce: bool | None) -> None:
+def _switch(turn: TurnBase, lang: str, announce: bool | None) -> None:
     """Speak `lang` from now on. `announce`: it was guessed, so say so and how to change;
     None: a change asked for in a conversation already under way (no welcome again)."""
     s = turn.s
     s.lang = lang
-    turn.tr = turn.engine.catalogs.get(lang)
+    turn.tr = turn.settings.catalogs.get(lang)
     if announce is None:
         turn.say(texts.LANGUAGE_SET)
         return

@@ -26,7 +26,7 @@ from bot.places.ranking import COMES_TO_YOU
 from bot.places.search import HOME_RADIUS_KM
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 PLACE_KEY = "!place"
 COMMUNE_KEY = "!commune"
@@ -51,16 +51,16 @@ UNKNOWN_CODE = N_(
 AT_SEA = N_("Cette position n'est pas en France. Écrivez votre code postal ou votre ville.")
 
 
-def need(turn: _Turn) -> str:
+def need(turn: TurnBase) -> str:
     """What the places must offer: the node's need (learning, internet…), else the topic."""
     node = turn.current()
     return (node.need if isinstance(node, Places) else None) or turn.topic()
 
 
-def answer(turn: _Turn, node: Places, event: Event) -> None:
+def answer(turn: TurnBase, node: Places, event: Event) -> None:
     """The answer to the places node: a postal code, a commune or a shared location."""
     if isinstance(event, Text):
-        located = turn.engine.places.locate(event.text)
+        located = turn.settings.places.locate(event.text)
     elif isinstance(event, Location):
         located = location(event.lat, event.lon)
     else:
@@ -70,7 +70,7 @@ def answer(turn: _Turn, node: Places, event: Event) -> None:
     settle(turn, node, located)
 
 
-def settle(turn: _Turn, node: Places, located: Located) -> None:
+def settle(turn: TurnBase, node: Places, located: Located) -> None:
     s = turn.s
     if located.where is not None:
         found(turn, node, located.where)
@@ -86,7 +86,7 @@ def settle(turn: _Turn, node: Places, located: Located) -> None:
         missed(turn, node, located)
 
 
-def missed(turn: _Turn, node: Places, located: Located) -> None:
+def missed(turn: TurnBase, node: Places, located: Located) -> None:
     """Say what was understood and what to write; the second time, the national fallback."""
     s = turn.s
     s.misses += 1
@@ -96,14 +96,14 @@ def missed(turn: _Turn, node: Places, located: Located) -> None:
         turn.ask(node)
         return
     turn.mark(ANSWERED, node.id)
-    turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.engine.locator))
+    turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.settings.locator))
     s.remember(s.flow, node.id, "")
     s.push_back(s.flow, node.id)
     s.place, s.where = [], []
     turn.enter(s.flow, node.next)
 
 
-def explanation(turn: _Turn, located: Located) -> str:
+def explanation(turn: TurnBase, located: Located) -> str:
     t, x = turn.tr, located.understood
     if located.kind == "empty":
         return t.text(texts.EMPTY_MESSAGE) + "\n" + t.text(texts.PLACE_NOT_FOUND)
@@ -119,7 +119,7 @@ def explanation(turn: _Turn, located: Located) -> str:
     return t.text(texts.PLACE_NOT_FOUND)
 
 
-def found(turn: _Turn, node: Places, where: Where) -> None:
+def found(turn: TurnBase, node: Places, where: Where) -> None:
     s = turn.s
     s.misses = 0
     turn.mark(ANSWERED, node.id)
@@ -132,13 +132,13 @@ def found(turn: _Turn, node: Places, where: Where) -> None:
     turn.enter(s.flow, node.next)
 
 
-def ask_commune(turn: _Turn, pending: str) -> None:
+def ask_commune(turn: TurnBase, pending: str) -> None:
     question = COMMUNE_ASK if pending == "commune" else SPELLING_ASK
     labels = (*(option[0] for option in turn.s.communes), turn.tr.text(COMMUNE_OTHER))
     turn.add(turn.tr.text(question), labels, key=COMMUNE_KEY)
 
 
-def answer_commune(turn: _Turn, pending: str, event: Event) -> None:
+def answer_commune(turn: TurnBase, pending: str, event: Event) -> None:
     s = turn.s
     node = turn.current()
     if not isinstance(node, Places):
@@ -162,13 +162,13 @@ def answer_commune(turn: _Turn, pending: str, event: Event) -> None:
 # -- the places, and which one ------------------------------------------------------------
 
 
-def show_places(turn: _Turn, where: Where) -> bool:
+def show_places(turn: TurnBase, where: Where) -> bool:
     """The nearest places as cards, then the question which one; False when none."""
-    index, s = turn.engine.places, turn.s
+    index, s = turn.settings.places, turn.s
     travel = not s.home
     ranked = index.nearest(where, need(turn), turn.lang, turn.now, travel=travel)
     if not ranked:
-        turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.engine.locator))
+        turn.add(fallback_text(turn.topic(), turn.tr, locator=turn.settings.locator))
         return False
     turn.add(turn.tr.text(texts.PLACES_NEAR).format(place=where.label))
     for item in ranked:
@@ -181,33 +181,33 @@ def show_places(turn: _Turn, where: Where) -> bool:
     return True
 
 
-def show_place(turn: _Turn, found) -> None:
+def show_place(turn: TurnBase, found) -> None:
     compact = card(found, turn.lang, turn.now, translator=turn.tr, compact=True)
     view = PlaceView(compact, **venue(found))
     turn.add(card(found, turn.lang, turn.now, translator=turn.tr), place=view)
 
 
-def show_picked_place(turn: _Turn) -> None:
+def show_picked_place(turn: TurnBase) -> None:
     s = turn.s
-    if not s.place or turn.engine.places is None:
+    if not s.place or turn.settings.places is None:
         return
     key, _, distance, *near = s.place
-    found = turn.engine.places.ranked(key, distance, turn.now, *near[:1])
+    found = turn.settings.places.ranked(key, distance, turn.now, *near[:1])
     if found is not None:
         show_place(turn, found)
 
 
-def _home_offer(turn: _Turn) -> bool:
+def _home_offer(turn: TurnBase) -> bool:
     """Whether to offer "I cannot travel": a mobile or remote service is within reach."""
     s = turn.s
-    if s.home or not s.where or turn.engine.places is None:
+    if s.home or not s.where or turn.settings.places is None:
         return False
     where = Where(s.where[0], s.where[1], s.where[2], "commune")
-    nearby = turn.engine.places.within(where, HOME_RADIUS_KM)
+    nearby = turn.settings.places.within(where, HOME_RADIUS_KM)
     return any(bits & COMES_TO_YOU for _, _, bits in nearby)
 
 
-def ask_place(turn: _Turn) -> None:
+def ask_place(turn: TurnBase) -> None:
     names = [name for _, name, *_ in turn.s.offered]
     names.append(turn.tr.text(texts.PLACE_NONE))
     if _home_offer(turn):
@@ -215,7 +215,7 @@ def ask_place(turn: _Turn) -> None:
     turn.add(turn.tr.text(texts.PLACE_PICK), tuple(names), key=PLACE_KEY)
 
 
-def answer_place(turn: _Turn, event: Event) -> None:
+def answer_place(turn: TurnBase, event: Event) -> None:
     s = turn.s
     options = [[name] for _, name, *_ in s.offered]
     options.append([turn.tr.text(texts.PLACE_NONE), texts.PLACE_NONE])
@@ -235,7 +235,7 @@ def answer_place(turn: _Turn, event: Event) -> None:
         # Another postal code, town or shared location: search again.
         located = None
         if isinstance(event, Text):
-            located = turn.engine.places.locate(event.text)
+            located = turn.settings.places.locate(event.text)
         elif isinstance(event, Location):
             located = location(event.lat, event.lon)
         if located is not None and located.where is not None:

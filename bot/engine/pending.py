@@ -18,7 +18,7 @@ from bot.engine import language, locating, privacy_notice, reminders
 from bot.engine.events import Event
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ class UnknownPending(ValueError):
 
 @dataclass(frozen=True)
 class Question:
-    ask: Callable[[_Turn, str], None]
+    ask: Callable[[TurnBase, str], None]
     """Ask it (again): (turn, pending name)."""
-    answer: Callable[[_Turn, str, Event], None]
+    answer: Callable[[TurnBase, str, Event], None]
     """Read the answer: (turn, pending name, event); `Session.pending` is already cleared."""
 
 
@@ -89,14 +89,14 @@ def check(name: str | None) -> None:
         )
 
 
-def ask(turn: _Turn, name: str) -> None:
+def ask(turn: TurnBase, name: str) -> None:
     """Ask again the system question awaiting an answer (a stale one: nothing to ask)."""
     question = QUESTIONS.get(kind(name))
     if question is not None:
         question.ask(turn, name)
 
 
-def answer(turn: _Turn, event: Event) -> None:
+def answer(turn: TurnBase, event: Event) -> None:
     """The person answers the system question awaiting an answer."""
     name, turn.s.pending = turn.s.pending, None
     question = QUESTIONS.get(kind(name))

@@ -8,15 +8,15 @@ from bot.engine import reminders, texts
 from bot.engine.events import Event, Text
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 PRIVACY_KEY = "!privacy"
 
 
-def lines(turn: _Turn, notice: tuple) -> str:
+def lines(turn: TurnBase, notice: tuple) -> str:
     """The notice's lines in the resident's language, with the operator's retention days."""
-    engine = turn.engine
-    days = {texts.KEPT_SESSIONS: engine.session_days, texts.KEPT_TICKETS: engine.ticket_days}
+    settings = turn.settings
+    days = {texts.KEPT_SESSIONS: settings.session_days, texts.KEPT_TICKETS: settings.ticket_days}
     out = []
     for line in notice:
         if isinstance(line, tuple):
@@ -26,18 +26,18 @@ def lines(turn: _Turn, notice: tuple) -> str:
     return "\n".join(out)
 
 
-def show(turn: _Turn) -> None:
+def show(turn: TurnBase) -> None:
     """DONNÉES: the essentials, and a choice between the details and carrying on."""
     turn.s.pending = "privacy"
     ask(turn)
 
 
-def ask(turn: _Turn) -> None:
+def ask(turn: TurnBase) -> None:
     choices = (turn.tr.text(texts.PRIVACY_MORE), turn.tr.text(texts.PRIVACY_CONTINUE))
     turn.add(lines(turn, texts.PRIVACY_NOTICE), choices, key=PRIVACY_KEY)
 
 
-def answer(turn: _Turn, event: Event) -> None:
+def answer(turn: TurnBase, event: Event) -> None:
     """Details, or back to where the person was; another answer is an answer to that."""
     more = [turn.tr.text(texts.PRIVACY_MORE), texts.PRIVACY_MORE]
     go_on = [turn.tr.text(texts.PRIVACY_CONTINUE), texts.PRIVACY_CONTINUE]
@@ -53,7 +53,7 @@ def answer(turn: _Turn, event: Event) -> None:
     resume(turn)
 
 
-def resume(turn: _Turn) -> None:
+def resume(turn: TurnBase) -> None:
     node = turn.current()
     if turn.s.ticket:
         turn.say(texts.RELAY_REMINDER)

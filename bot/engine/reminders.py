@@ -17,7 +17,7 @@ from bot.places.hours import PARIS
 from bot.text import normalize
 
 if TYPE_CHECKING:
-    from bot.engine.core import _Turn
+    from bot.engine.turn import TurnBase
 
 REMINDER_KEY = "!reminder"
 OFFER_KEY = "!remind-offer"
@@ -74,13 +74,13 @@ PRIVACY = N_(
 )
 
 
-def available(turn: _Turn) -> bool:
-    return turn.engine.deadlines is not None
+def available(turn: TurnBase) -> bool:
+    return turn.settings.deadlines is not None
 
 
-def due(turn: _Turn, event: ReminderDue) -> None:
+def due(turn: TurnBase, event: ReminderDue) -> None:
     """Say the reminder, with "C'est fait" / "Aidez-moi"."""
-    s, deadline = turn.s, turn.engine.deadlines and turn.engine.deadlines.get(event.purpose)
+    s, deadline = turn.s, turn.settings.deadlines and turn.settings.deadlines.get(event.purpose)
     if s.is_new or s.stopped or deadline is None or event.purpose not in s.reminders:
         turn.effects.append(Unremind(event.purpose))
         return
@@ -94,9 +94,9 @@ def due(turn: _Turn, event: ReminderDue) -> None:
     turn.add(text, choices, key=f"{REMINDER_KEY}:{event.purpose}")
 
 
-def offer_after(turn: _Turn, flow_id: str, node_id: str) -> bool:
+def offer_after(turn: TurnBase, flow_id: str, node_id: str) -> bool:
     """At the end of a procedure with a deadline: offer its reminder (once it is not held)."""
-    deadlines = turn.engine.deadlines
+    deadlines = turn.settings.deadlines
     deadline = deadlines.offered_after(flow_id, node_id) if deadlines else None
     if deadline is None or deadline.id in turn.s.reminders or deadline.id not in OFFERS:
         return False
@@ -105,7 +105,7 @@ def offer_after(turn: _Turn, flow_id: str, node_id: str) -> bool:
     return True
 
 
-def ask(turn: _Turn, pending: str) -> None:
+def ask(turn: TurnBase, pending: str) -> None:
     """Ask (again) the reminders question awaiting an answer."""
     kind, _, purpose = pending.partition(":")
     if kind == "remind-offer":
@@ -128,7 +128,7 @@ def ask(turn: _Turn, pending: str) -> None:
         turn.add(turn.tr.text(MENU_ASK), (*choices, turn.tr.text(STOP_ALL)), key=MENU_KEY)
 
 
-def menu(turn: _Turn) -> None:
+def menu(turn: TurnBase) -> None:
     """The "Rappels" entry (a flow choice or the word RAPPELS)."""
     if not available(turn):
         turn.say(NONE_HELD)
@@ -138,14 +138,14 @@ def menu(turn: _Turn) -> None:
     ask(turn, "reminders")
 
 
-def stop_all(turn: _Turn) -> None:
+def stop_all(turn: TurnBase) -> None:
     had = bool(turn.s.reminders)
     turn.s.reminders = {}
     turn.effects.append(Unremind(None))
     turn.say(ALL_STOPPED if had else NONE_HELD)
 
 
-def answer(turn: _Turn, pending: str, event: Event) -> None:
+def answer(turn: TurnBase, pending: str, event: Event) -> None:
     kind, _, purpose = pending.partition(":")
     if kind == "remind-offer":
         yes = turn.yes_no(event, OFFER_KEY, REMIND_YES)
@@ -176,7 +176,7 @@ def answer(turn: _Turn, pending: str, event: Event) -> None:
             turn.say(WELL_DONE)
             turn.restart()
         elif picked == 1:
-            deadline = turn.engine.deadlines.get(purpose)
+            deadline = turn.settings.deadlines.get(purpose)
             turn.enter(*deadline.help.split("/", 1))
         else:
             turn.answer(event)
@@ -195,8 +195,8 @@ def answer(turn: _Turn, pending: str, event: Event) -> None:
             start(turn, _offered(turn)[picked].id)
 
 
-def start(turn: _Turn, purpose: str) -> None:
-    deadline = turn.engine.deadlines.get(purpose)
+def start(turn: TurnBase, purpose: str) -> None:
+    deadline = turn.settings.deadlines.get(purpose)
     if deadline.asks_month:
         turn.s.pending = f"remind-month:{purpose}"
         ask(turn, turn.s.pending)
@@ -204,8 +204,8 @@ def start(turn: _Turn, purpose: str) -> None:
         remind(turn, purpose, None)
 
 
-def remind(turn: _Turn, purpose: str, month: int | None) -> None:
-    next_at = turn.engine.deadlines.next_due(purpose, turn.now.timestamp(), month)
+def remind(turn: TurnBase, purpose: str, month: int | None) -> None:
+    next_at = turn.settings.deadlines.next_due(purpose, turn.now.timestamp(), month)
     turn.s.reminders = {**turn.s.reminders, purpose: month}
     turn.effects.append(Remind(purpose, turn.lang, next_at, month))
     date = datetime.fromtimestamp(next_at, PARIS).strftime("%d/%m/%Y")
@@ -213,7 +213,7 @@ def remind(turn: _Turn, purpose: str, month: int | None) -> None:
     turn.say(texts.CONTINUE)
 
 
-def privacy_lines(turn: _Turn) -> list[str]:
+def privacy_lines(turn: TurnBase) -> list[str]:
     """For DONNÉES: how reminders are kept, and the person's own."""
     if not available(turn):
         return []
@@ -252,10 +252,10 @@ _FRENCH_MONTHS = (
 )
 
 
-def _offered(turn: _Turn):
-    return [d for d in turn.engine.deadlines.items if d.id in NAMES]
+def _offered(turn: TurnBase):
+    return [d for d in turn.settings.deadlines.items if d.id in NAMES]
 
 
-def _closes(turn: _Turn, purpose: str) -> int | None:
-    deadline = turn.engine.deadlines.get(purpose) if turn.engine.deadlines else None
+def _closes(turn: TurnBase, purpose: str) -> int | None:
+    deadline = turn.settings.deadlines.get(purpose) if turn.settings.deadlines else None
     return deadline.closes if deadline else None

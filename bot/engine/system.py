@@ -1,6 +1,6 @@
 """The system commands (MENU, RETOUR, AIDE, LANGUE, STOP, OUBLI, DONNÉES, RAPPELS) and the
 guards every message passes first (rate limit, length, secrets). Mixed into the turn
-(`core._Turn`); pure like the rest of the engine."""
+(`core.TurnBase`); pure like the rest of the engine."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class SystemCommands(TurnBase):
         if now - s.window >= 60 or now < s.window:
             s.window, s.count, s.hushed = now, 0, False
         s.count += 1
-        if s.count <= self.engine.rate_limit or vital(event, s.pending, self.tr):
+        if s.count <= self.settings.rate_limit or vital(event, s.pending, self.tr):
             return False
         if not s.hushed:
             s.hushed = True
@@ -34,8 +34,8 @@ class SystemCommands(TurnBase):
     def screen(self, event: Text) -> Text:
         """Cut an oversized message and hide the secrets in it, before anything keeps it."""
         text = event.text
-        if len(text) > self.engine.max_text:
-            text = text[: self.engine.max_text]
+        if len(text) > self.settings.max_text:
+            text = text[: self.settings.max_text]
             self.say(texts.TOO_LONG)
         text, masked = mask(text)
         if masked:

@@ -1,7 +1,10 @@
 """The work of one step: the state being changed, and the replies, effects and marks gathered.
 
 The dialogues (flow steps, system commands, the hand-off) are mixed into `_Turn` in
-`core.py`; this base holds what all of them use to look at the state and to answer.
+`core.py`; this base holds what all of them use to look at the state and to answer, and
+names (for type checking only) the methods one dialogue calls on another: the dialogues
+written as functions (`language.py`, `locating.py`...) take a `TurnBase`, so nothing here
+imports `core.py`, which imports them.
 """
 
 from __future__ import annotations
@@ -16,25 +19,27 @@ from bot.engine.events import Button, Event, Text, button_token
 from bot.engine.matching import match_choice
 from bot.engine.outcome import Reply
 from bot.engine.session import Session
+from bot.engine.settings import EngineSettings
 from bot.engine.trail import Mark
 from bot.flows.model import Input, Node, Places, Question
 from bot.i18n import Translator
 from bot.languages import SOURCE_LANGUAGE
 
-if TYPE_CHECKING:
-    from bot.engine.core import Engine
-
 
 class TurnBase:
     def __init__(
-        self, engine: Engine, session: Session, now: datetime, covered: Collection[str] = ()
+        self,
+        settings: EngineSettings,
+        session: Session,
+        now: datetime,
+        covered: Collection[str] = (),
     ) -> None:
         self.now = now
         self.covered = covered
-        self.flows = engine.flows
-        self.engine = engine
+        self.flows = settings.flows
+        self.settings = settings
         self.s = session
-        self.tr: Translator = engine.catalogs.get(session.lang)
+        self.tr: Translator = settings.catalogs.get(session.lang)
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
         self.marks: list[Mark] = []
@@ -103,3 +108,22 @@ class TurnBase:
         yes = [self.tr.text(yes_label), yes_label, *self.tr.text(texts.YES_WORDS).split("|")]
         no = [self.tr.text(texts.NO), texts.NO, *self.tr.text(texts.NO_WORDS).split("|")]
         return self.pick(event, key, [yes, no])
+
+    if TYPE_CHECKING:  # defined by the dialogues mixed in `core._Turn`, called across them
+
+        def restart(self, text: str | None = None) -> None: ...  # flow_steps.py
+        def enter(self, flow_id: str, node_id: str) -> None: ...
+        def topic(self) -> str: ...
+        def answer(self, event: Event) -> None: ...
+        def resume(self) -> None: ...  # system.py
+        def ask_erase(self) -> None: ...
+        def answer_erase(self, event: Event) -> None: ...
+        def relay(self, event: Event) -> None: ...  # handover.py
+        def ask_consent(self) -> None: ...
+        def answer_consent(self, event: Event) -> None: ...
+        def ask_note(self) -> None: ...
+        def answer_note(self, event: Event) -> None: ...
+        def ask_leave(self) -> None: ...
+        def answer_leave(self, event: Event) -> None: ...
+        def ask_feedback(self) -> None: ...
+        def answer_feedback(self, event: Event) -> None: ...

@@ -7,8 +7,8 @@ import asyncio
 
 from bot.config import Settings
 from bot.store.address import parse_address
-from bot.store.db import open_database
 from bot.store.migrate import newest
+from bot.store.opening import open_database
 
 
 def register(commands: argparse._SubParsersAction, db_option) -> None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.store.address import POSTGRESQL, SQLITE, parse_address
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.store.errors import DatabaseError
+from bot.store.opening import open_database
 
 KEPT_BY_TRIGGERS = {"outbox_size"}
 """Tables the target's triggers fill as rows arrive (not copied)."""

@@ -1,9 +1,9 @@
 """The database, SQLite or PostgreSQL: write transactions, versioned migrations.
 
-`open_database` reads the address (bot/store/address.py), opens the backend
-(bot/store/sqlite.py or bot/store/postgres.py) and applies the migrations
-(bot/store/migrate.py). Modules write SQL through `Database.transaction()` and `db.conn`,
-one interface for both (bot/store/connection.py).
+`open_database` (bot/store/opening.py) reads the address (bot/store/address.py), opens
+the backend (bot/store/sqlite.py or bot/store/postgres.py, each a `Database`) and applies
+the migrations (bot/store/migrate.py). Modules write SQL through `Database.transaction()`
+and `db.conn`, one interface for both (bot/store/connection.py).
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-from bot.store.address import POSTGRESQL, parse_address
 from bot.store.errors import DatabaseError
 from bot.store.keyed import keyed_hash
 
-__all__ = ["Database", "DatabaseError", "open_database"]
+__all__ = ["Database", "DatabaseError"]
 
 
 class Database:
@@ -51,33 +49,3 @@ class Database:
 
     async def close(self) -> None:
         raise NotImplementedError
-
-
-async def open_database(
-    target: str | Path, *, migrate: bool = True, hash_key: str | None = None
-) -> Database:
-    """Open (and create or upgrade) the database: a SQLite file path, `sqlite:///path` or
-    `postgresql://…`. `hash_key`: Settings.hash_key (empty: as RELAIS_HASH_KEY says now,
-    for callers holding no Settings)."""
-    from bot.config import configured_hash_key
-    from bot.store.migrate import apply_migrations
-
-    if not hash_key:
-        hash_key = configured_hash_key()
-
-    address = parse_address(str(target))
-    if address.dialect == POSTGRESQL:
-        from bot.store.postgres import open_postgres
-
-        db = await open_postgres(address, hash_key)
-    else:
-        from bot.store.sqlite import open_sqlite
-
-        db = await open_sqlite(address.location, hash_key)
-    if migrate:
-        try:
-            await apply_migrations(db)
-        except BaseException:
-            await db.close()
-            raise
-    return db
