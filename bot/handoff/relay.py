@@ -77,7 +77,7 @@ class Relay:
         ticket = await tickets.ticket_by_code(conn, effect.code)
         if ticket is not None:
             await tickets.add_message(conn, ticket.id, "resident", effect.text, now)
-            await self.notify_chat(
+            await post_to_chat(
                 conn, ticket.id, f"{ticket.code}, la personne écrit :\n{effect.text}", now
             )
         return Applied()
@@ -133,7 +133,7 @@ class Relay:
         await tickets.set_status(conn, ticket.id, "closed", now)
         await tickets.add_message(conn, ticket.id, "relais", f"Clos par {by}.", now)
         text = f"{ticket.code} : clos par {by}."
-        await self.notify_chat(conn, ticket.id, text, now, closed=True)
+        await post_to_chat(conn, ticket.id, text, now, closed=True)
         return Applied()
 
     async def left(
@@ -150,7 +150,7 @@ class Relay:
         await tickets.set_status(conn, ticket.id, "left", now)
         note = "La personne est revenue au menu du bot : elle ne lit plus vos messages."
         await tickets.add_message(conn, ticket.id, "relais", note, now)
-        await self.notify_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
+        await post_to_chat(conn, ticket.id, f"{ticket.code} : {note}", now, closed=True)
         return Applied()
 
     async def feedback(
@@ -203,16 +203,3 @@ class Relay:
             }
             await enqueue(conn, CHAT, str(org.telegram_chat), post, now, ticket_id=ticket.id)
         return Applied([TicketOpened(ticket.code)])
-
-    async def notify_chat(
-        self,
-        conn: Connection,
-        ticket_id: int,
-        text: str,
-        now: float,
-        *,
-        closed: bool = False,
-    ) -> None:
-        """A line under the ticket's post in its organisation's Telegram chat, if it has one;
-        `closed`: the post's buttons go too."""
-        await post_to_chat(conn, ticket_id, text, now, closed=closed)

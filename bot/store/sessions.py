@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.engine import Session
+from bot.store.connection import Connection
 
 
-async def load_session(conn: aiosqlite.Connection, channel: str, user_id: str) -> Session:
+async def load_session(conn: Connection, channel: str, user_id: str) -> Session:
     async with conn.execute(
         "SELECT state FROM sessions WHERE channel = ? AND user_id = ?", (channel, user_id)
     ) as cursor:
@@ -16,7 +15,7 @@ async def load_session(conn: aiosqlite.Connection, channel: str, user_id: str) -
 
 
 async def save_session(
-    conn: aiosqlite.Connection, channel: str, user_id: str, session: Session, now: float
+    conn: Connection, channel: str, user_id: str, session: Session, now: float
 ) -> None:
     await conn.execute(
         "INSERT INTO sessions (channel, user_id, state, updated_at) VALUES (?, ?, ?, ?) "
@@ -27,7 +26,7 @@ async def save_session(
 
 
 async def record_deliveries(
-    conn: aiosqlite.Connection, deliveries: list[tuple[str, str, float]]
+    conn: Connection, deliveries: list[tuple[str, str, float]]
 ) -> set[tuple[str, str]]:
     """Record inbound message ids, in one statement; the (channel, id) pairs seen first now."""
     values = ", ".join("(?, ?, ?)" for _ in deliveries)
@@ -39,13 +38,13 @@ async def record_deliveries(
     return {(channel, external_id) for channel, external_id in rows}
 
 
-async def forget_deliveries(conn: aiosqlite.Connection, keys: list[tuple[str, str]]) -> None:
+async def forget_deliveries(conn: Connection, keys: list[tuple[str, str]]) -> None:
     """Un-record messages that could not be processed, so that a retry processes them."""
     await conn.executemany("DELETE FROM inbound WHERE channel = ? AND external_id = ?", keys)
 
 
 async def load_sessions(
-    conn: aiosqlite.Connection, keys: set[tuple[str, str]]
+    conn: Connection, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], Session]:
     """One query per channel, `channel = ? AND user_id IN (...)`, which SQLite answers from the
     primary key; a row-value `IN (VALUES ...)` made it scan the whole table."""
@@ -64,7 +63,7 @@ async def load_sessions(
 
 
 async def save_sessions(
-    conn: aiosqlite.Connection, sessions: dict[tuple[str, str], tuple[Session, float]]
+    conn: Connection, sessions: dict[tuple[str, str], tuple[Session, float]]
 ) -> None:
     await conn.executemany(
         "INSERT INTO sessions (channel, user_id, state, updated_at) VALUES (?, ?, ?, ?) "
@@ -74,5 +73,5 @@ async def save_sessions(
     )
 
 
-async def delete_sessions(conn: aiosqlite.Connection, keys: set[tuple[str, str]]) -> None:
+async def delete_sessions(conn: Connection, keys: set[tuple[str, str]]) -> None:
     await conn.executemany("DELETE FROM sessions WHERE channel = ? AND user_id = ?", list(keys))
