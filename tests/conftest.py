@@ -125,26 +125,34 @@ def start_serve(
 ) -> tuple[subprocess.Popen, int]:
     """The real `relais serve` in a child process on a free port (or `port`), up and
     answering; only the RELAIS_ settings given here (none of the developer's). `popen`: e.g.
-    stderr=a file."""
-    port = port or free_port()
+    stderr=a file. A free port may be taken by another test process before the server binds
+    it: a server that exits before answering on a port of ours is started again elsewhere."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--db",
-            str(db),
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})},
-        cwd=TESTS.parent,
-        **popen,
-    )
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
-    return process, port
+    tries = 1 if port else 3
+    for attempt in range(1, tries + 1):
+        chosen = port or free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--db",
+                str(db),
+                "--listen",
+                f"127.0.0.1:{chosen}",
+            ],
+            env={**clean, "RELAIS_LOG_LEVEL": "WARNING", **(env or {})},
+            cwd=TESTS.parent,
+            **popen,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{chosen}/healthz", process)
+            return process, chosen
+        except AssertionError:
+            if process.poll() is None or attempt == tries:
+                raise
+    raise AssertionError("not reached: the last try returns or raises")
 
 
 def stop_serve(process: subprocess.Popen) -> None:

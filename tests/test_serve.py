@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.engine import Reply
 from bot.outbox import enqueue, replies_payload
@@ -119,5 +121,45 @@ def test_healthz_reports_the_messages_waiting_and_the_most_retried(db_path: Path
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
             body = json.loads(r.read())
         assert body["outbox"] == {"waiting": 1400, "most_attempts": 4}
+    finally:
+        stop_serve(process)
+
+
+def _health(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=20) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as answer:
+        return answer.code, json.loads(answer.read())
+
+
+def test_healthz_says_down_while_postgresql_is_away_and_up_once_it_is_back(postgres) -> None:
+    """A load balancer's probe must hear 503 promptly (not hang on the pool's 30 s wait for a
+    connection), and the worker must come back by itself: nobody restarts it."""
+    import psycopg
+
+    url, env = postgres.database(), {"RELAIS_HASH_KEY": TEST_KEY}
+    name = urlsplit(url).path.lstrip("/")
+    process, port = start_serve(url, env=env)
+    try:
+        assert _health(port)[0] == 200
+        with psycopg.connect(postgres.url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        for _ in range(3):  # the first finds broken connections, the next ones none
+            status, body = _health(port)
+            assert status == 503
+            assert body["status"] == "error"
+            assert "database" in body
+        assert process.poll() is None, "the worker must survive the database's absence"
+        with psycopg.connect(postgres.url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        deadline = time.monotonic() + 30
+        while (status := _health(port)[0]) != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status == 200, "the worker did not reconnect once the database was back"
     finally:
         stop_serve(process)

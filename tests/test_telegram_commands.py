@@ -70,7 +70,12 @@ def test_webhook_set_without_a_secret_names_the_variable(api: FakeBotApi) -> Non
     assert "RELAIS_TELEGRAM_SECRET" in result.stderr
 
 
-def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_poll_answers_updates_and_stops_cleanly(
+    api: FakeBotApi, tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Ctrl-C at a terminal, or a service manager's SIGTERM: relais poll stops within its
+    grace and tells Telegram which updates it took, so none comes back at the next start."""
     user = {"id": 77, "is_bot": False, "first_name": "Yara", "language_code": "fr"}
     api.updates.append(
         {
@@ -88,6 +93,8 @@ def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) 
         [sys.executable, "-m", "bot.cli", "poll", "--db", str(tmp_path / "r.db")],
         env=env(api),
         cwd=TESTS.parent,
+        # As at a terminal: a suite started in the background would pass SIGINT on ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 30
@@ -100,8 +107,15 @@ def test_poll_answers_updates_from_get_updates(api: FakeBotApi, tmp_path: Path) 
         texts = [m["text"] for m in api.sent("sendMessage", 77)]
         assert texts[-1] == "Pour quelle démarche avez-vous besoin d'aide ?"
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
+        process.send_signal(stop)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == (130 if stop == signal.SIGINT else 0)
+    offsets = [int(call.get("offset", 0)) for call in api.sent("getUpdates")]
+    assert offsets[-1] == 5002, "the update taken was not confirmed to Telegram"
 
 
 def test_webhook_set_gives_telegram_the_description_and_menu_in_every_language(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -44,9 +45,13 @@ async def poll(relais: Relais) -> None:
         await application.updater.start_polling()
         await application.start()
         print("Polling Telegram; Ctrl-C to stop.", file=sys.stderr)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stopped.set)  # a service manager's stop
         try:
-            await asyncio.Event().wait()
+            await stopped.wait()  # or Ctrl-C, which cancels this wait
         finally:
+            loop.remove_signal_handler(signal.SIGTERM)
             await application.updater.stop()
             await application.stop()
 
