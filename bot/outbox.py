@@ -137,16 +137,16 @@ async def enqueue(
 
 
 async def waiting(conn: Connection) -> int:
-    """Messages queued, sent or not yet due (kept by triggers: one row read)."""
-    rows = await conn.execute_fetchall("SELECT waiting FROM outbox_size")
-    return rows[0][0] if rows else 0
+    """Messages queued, sent or not yet due (kept by triggers: at most 16 rows read)."""
+    rows = await conn.execute_fetchall("SELECT SUM(waiting) FROM outbox_size")
+    return (rows[0][0] or 0) if rows else 0
 
 
 async def health(conn: Connection) -> dict[str, int]:
     """For /healthz: messages waiting, and the tries of the one retried most (0: none is
     being retried); one statement that reads a counter and one index entry."""
     rows = await conn.execute_fetchall(
-        "SELECT (SELECT waiting FROM outbox_size), "
+        "SELECT (SELECT SUM(waiting) FROM outbox_size), "
         "(SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE attempts > 0)"
     )
     return {"waiting": rows[0][0] or 0, "most_attempts": rows[0][1]}

@@ -8,6 +8,7 @@ identifies a person is written: day, flow, node, language, channel and numbers.
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ UNKNOWN_LANGUAGE = "und"
 """BCP 47 "undetermined": an SMS conversation before the person picked a language."""
 SWEPT_UNTIL = "idle_swept_until"
 """stats_meta key: conversations idle since before this moment were counted as left."""
+SHARDS = 8
+"""Rows a counter is spread over on PostgreSQL (migration 0014): two workers' batches that
+count the same node rarely wait for each other's COMMIT."""
 MAX_PHRASE_WORDS = 6
 MAX_PHRASE_CHARS = 60
 _DIGITS = re.compile(r"\d+")
@@ -118,8 +122,10 @@ class Tally:
         key = (day_of(session.last_seen), session.flow, session.node, lang, channel)
         self.nodes[(*key, "left_here")] += 1
 
-    async def flush(self, conn: Connection) -> None:
-        """Add the counts to the tables (inside the caller's transaction)."""
+    async def flush(self, conn: Connection, shard: int | None = None) -> None:
+        """Add the counts to the tables (inside the caller's transaction), in one shard of
+        each counter (None: the batch's own, `shard_for`)."""
+        shard = shard_for(conn) if shard is None else shard
         if self.left:
             swept = await swept_until(conn)
             for last_seen, flow, node, lang, channel in self.left:
@@ -128,36 +134,50 @@ class Tally:
                     self.nodes[(*key, "left_here")] += 1
             self.left.clear()
         if self.nodes:
-            await _add(conn, "stats_nodes", 5, NODE_COLUMNS, self.nodes)
+            await _add(conn, "stats_nodes", 5, NODE_COLUMNS, self.nodes, shard)
         if self.people:
-            await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, self.people)
+            await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, self.people, shard)
         if self.unmatched:
             await conn.executemany(
-                "INSERT INTO stats_unmatched (day, flow, node, lang, phrase, count) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, flow, node, lang, phrase) "
+                "INSERT INTO stats_unmatched (day, flow, node, lang, phrase, shard, count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, flow, node, lang, phrase, shard) "
                 "DO UPDATE SET count = stats_unmatched.count + excluded.count",
-                [(*key, n) for key, n in self.unmatched.items()],
+                [(*key, shard, n) for key, n in sorted(self.unmatched.items())],
             )
         self.nodes.clear()
         self.people.clear()
         self.unmatched.clear()
 
 
+def shard_for(conn: Connection) -> int:
+    """The shard a batch adds to: one of SHARDS at random on PostgreSQL, where workers write
+    at once; always 0 on SQLite, which one process serves."""
+    return random.randrange(SHARDS) if conn.dialect == "postgresql" else 0
+
+
 async def _add(
-    conn: Connection, table: str, width: int, columns: tuple[str, ...], counts: Counter
+    conn: Connection,
+    table: str,
+    width: int,
+    columns: tuple[str, ...],
+    counts: Counter,
+    shard: int,
 ) -> None:
     rows: dict[tuple, list[int]] = {}
     for key, n in counts.items():
         row = rows.setdefault(key[:width], [0] * len(columns))
         row[columns.index(key[width])] += n
-    keys = {"stats_nodes": "day, flow, node, lang, channel", "stats_people": "day, lang, channel"}
+    keys = {
+        "stats_nodes": "day, flow, node, lang, channel, shard",
+        "stats_people": "day, lang, channel, shard",
+    }
     names = ", ".join(columns)
-    marks = ", ".join("?" for _ in range(width + len(columns)))
+    marks = ", ".join("?" for _ in range(width + 1 + len(columns)))
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
     await conn.executemany(
         f"INSERT INTO {table} ({keys[table]}, {names}) VALUES ({marks}) "
         f"ON CONFLICT ({keys[table]}) DO UPDATE SET {updates}",
-        [(*key, *row) for key, row in sorted(rows.items())],  # (workers lock them in one order)
+        [(*key, shard, *row) for key, row in sorted(rows.items())],  # (locked in one order)
     )
 
 
@@ -170,4 +190,4 @@ async def add_people(
     conn: Connection, day: str, lang: str, channel: str, column: str
 ) -> None:
     counts = Counter({(day, lang or UNKNOWN_LANGUAGE, channel, column): 1})
-    await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, counts)
+    await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, counts, shard_for(conn))
