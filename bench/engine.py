@@ -195,9 +195,7 @@ async def main(
                 await db.close()
                 db_path.unlink()
         db_path = Path(folder) / "alone.db"
-        _, _, conversations, db = await measure(
-            engine, db_path, residents, messages, concurrency
-        )
+        _, _, conversations, db = await measure(engine, db_path, residents, messages, concurrency)
         alone: list[float] = []
         for user in ("+33700000001", "+33700000002"):
             await resident(conversations, engine, user, 1000, alone)

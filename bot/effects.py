@@ -37,17 +37,13 @@ class UnknownEffect(TypeError):
     """The engine produced an effect the service has no handler for."""
 
 
-async def _resumed(
-    conn: Connection, channel: str, user_id: str, effect: Start, now: float
-) -> None:
+async def _resumed(conn: Connection, channel: str, user_id: str, effect: Start, now: float) -> None:
     """Messages may go to the person again: the session saved with the step says so; no
     other table holds an opt-out (the reminders STOP ended stay ended)."""
     log.info("a %s user who had written STOP writes again", channel)
 
 
-async def _erase(
-    conn: Connection, channel: str, user_id: str, effect: Erase, now: float
-) -> None:
+async def _erase(conn: Connection, channel: str, user_id: str, effect: Erase, now: float) -> None:
     """Everything of the person goes (bot/privacy/erasure.py)."""
     await erase_person(conn, channel, user_id, now)
 

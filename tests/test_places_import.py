@@ -27,7 +27,6 @@ FS = DATA / "france-services-2022-12-01.csv"
 EXAMPLE = DATA / "schema-exemple-valide.csv"
 
 
-
 @pytest.fixture
 async def db(db_path):
     database = await open_database(db_path)

@@ -42,9 +42,7 @@ async def record(conn: Connection, delivery: Delivery) -> None:
     )
 
 
-async def reopened(
-    conn: Connection, channel: str, user_id: str, seen: Seen, now: float
-) -> None:
+async def reopened(conn: Connection, channel: str, user_id: str, seen: Seen, now: float) -> None:
     """The person wrote again on WhatsApp: the desk hears that the held messages go, and
     they show as being sent again."""
     if seen.ticket_message is not None:

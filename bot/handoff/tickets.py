@@ -200,18 +200,14 @@ async def set_status(
     )
 
 
-async def set_delivery(
-    conn: Connection, message_id: int, delivery: str, error: str = ""
-) -> None:
+async def set_delivery(conn: Connection, message_id: int, delivery: str, error: str = "") -> None:
     await conn.execute(
         "UPDATE ticket_messages SET delivery = ?, error = ? WHERE id = ?",
         (delivery, error, message_id),
     )
 
 
-async def requeue_held(
-    conn: Connection, channel: str, user_id: str, held: str
-) -> None:
+async def requeue_held(conn: Connection, channel: str, user_id: str, held: str) -> None:
     """The mediators' messages to this person that were `held` are being sent again."""
     await conn.execute(
         "UPDATE ticket_messages SET delivery = 'queued', error = '' WHERE delivery = ? AND "
@@ -276,8 +272,7 @@ async def anonymise_closed(conn: Connection, before: float) -> int:
 
 async def forget_anonymised_messages(conn: Connection) -> int:
     cursor = await conn.execute(
-        "DELETE FROM ticket_messages WHERE ticket_id IN "
-        "(SELECT id FROM tickets WHERE summary = ?)",
+        "DELETE FROM ticket_messages WHERE ticket_id IN (SELECT id FROM tickets WHERE summary = ?)",
         (ANONYMISED,),
     )
     return max(cursor.rowcount, 0)

@@ -35,6 +35,8 @@ class Spoken:
     """The word for "language": it opens the language choice in any session."""
 
 
+# A table: one language a paragraph, its words filled to the line.
+# fmt: off
 LANGUAGES: tuple[Spoken, ...] = (
     Spoken(
         "fr",
@@ -114,6 +116,7 @@ LANGUAGES: tuple[Spoken, ...] = (
         language_words=("ቋንቋ", "ቋንቋታት"),
     ),
 )
+# fmt: on
 
 SCRIPTS = {"ARABIC": "arabic", "CYRILLIC": "cyrillic", "ETHIOPIC": "ethiopic", "LATIN": "latin"}
 _BY_CODE = {spoken.code: spoken for spoken in LANGUAGES}

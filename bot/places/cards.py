@@ -219,8 +219,7 @@ def venue(ranked: Ranked) -> dict:
 
 PHONE_LINES = {
     "caf": N_(
-        "Appelez la CAF au 3230. Le service est gratuit. "
-        "Vous payez seulement le prix de l'appel."
+        "Appelez la CAF au 3230. Le service est gratuit. Vous payez seulement le prix de l'appel."
     ),
     "ameli": N_(
         "Appelez l'Assurance Maladie au 3646. Le service est gratuit. "

@@ -33,8 +33,6 @@ async def forget(
     await store.forget(conn, channel, user_id, effect.purpose)
 
 
-async def stop(
-    conn: Connection, channel: str, user_id: str, effect: Stop, now: float
-) -> None:
+async def stop(conn: Connection, channel: str, user_id: str, effect: Stop, now: float) -> None:
     """STOP ends every reminder at once."""
     await store.forget(conn, channel, user_id)

@@ -40,9 +40,7 @@ async def remember(
     )
 
 
-async def forget(
-    conn: Connection, channel: str, user_id: str, purpose: str | None = None
-) -> int:
+async def forget(conn: Connection, channel: str, user_id: str, purpose: str | None = None) -> int:
     """End a person's reminders (one purpose, or all); how many there were."""
     if purpose is None:
         cursor = await conn.execute(
@@ -72,9 +70,7 @@ async def due(conn: Connection, now: float, limit: int = 100) -> list[Reminder]:
     return [Reminder(*row) for row in rows]
 
 
-async def advance(
-    conn: Connection, reminder: Reminder, next_at: float, outcome: str
-) -> bool:
+async def advance(conn: Connection, reminder: Reminder, next_at: float, outcome: str) -> bool:
     """Move a reminder to its next date and count what became of this one; False when
     another process (or an earlier life of this one) did it already."""
     cursor = await conn.execute(

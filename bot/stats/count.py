@@ -186,8 +186,6 @@ async def swept_until(conn: Connection) -> float:
     return rows[0][0] if rows else 0.0
 
 
-async def add_people(
-    conn: Connection, day: str, lang: str, channel: str, column: str
-) -> None:
+async def add_people(conn: Connection, day: str, lang: str, channel: str, column: str) -> None:
     counts = Counter({(day, lang or UNKNOWN_LANGUAGE, channel, column): 1})
     await _add(conn, "stats_people", 3, PEOPLE_COLUMNS, counts, shard_for(conn))

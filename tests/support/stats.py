@@ -25,5 +25,3 @@ async def say(conversations: Conversations, user: str, text: str, at=NOON, *, tw
         )
         assert again.duplicate
     return first
-
-
