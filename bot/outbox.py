@@ -137,7 +137,7 @@ async def enqueue(
 
 
 async def waiting(conn: Connection) -> int:
-    """Messages queued, sent or not yet due (kept by triggers: at most 16 rows read)."""
+    """Messages queued, sent or not yet due (kept by triggers: at most 32 rows read)."""
     rows = await conn.execute_fetchall("SELECT SUM(waiting) FROM outbox_size")
     return (rows[0][0] or 0) if rows else 0
 

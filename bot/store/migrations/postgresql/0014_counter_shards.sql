@@ -14,12 +14,15 @@ ALTER TABLE stats_unmatched ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE stats_unmatched DROP CONSTRAINT stats_unmatched_pkey;
 ALTER TABLE stats_unmatched ADD PRIMARY KEY (day, flow, node, lang, phrase, shard);
 
--- The outbox's waiting count: 16 rows, each connection adding to the one of its server
--- process (the batch that queues and the sender that deletes rarely share it); /healthz
--- sums them (bot/outbox.py).
+-- The outbox's waiting count in 32 rows: a message queued adds 1 to one of rows 0-15, one
+-- sent or dropped takes 1 from one of rows 16-31, each by the connection's server process;
+-- /healthz sums them (bot/outbox.py). Two writers rarely share a row, and a sender that
+-- deletes never waits on the row of a batch that queued: the batch, holding its row, may be
+-- waiting for the recipient's lock the sender holds (a post to the mediators' chat), and
+-- with one row for both the two would wait for each other (a deadlock).
 ALTER TABLE outbox_size DROP CONSTRAINT outbox_size_id_check;
 INSERT INTO outbox_size (id, waiting)
-SELECT shard, 0 FROM generate_series(0, 15) AS shard WHERE shard <> 1;
+SELECT shard, 0 FROM generate_series(0, 31) AS shard WHERE shard <> 1;
 
 CREATE OR REPLACE FUNCTION outbox_queued() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -39,7 +42,7 @@ BEGIN
     UPDATE outbox SET head = 1 WHERE old.head = 1 AND id = (
         SELECT MIN(id) FROM outbox WHERE channel = old.channel AND user_id = old.user_id
     );
-    UPDATE outbox_size SET waiting = waiting - 1 WHERE id = pg_backend_pid() % 16;
+    UPDATE outbox_size SET waiting = waiting - 1 WHERE id = 16 + pg_backend_pid() % 16;
     RETURN NULL;
 END;
 $$;
