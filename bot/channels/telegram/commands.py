@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Callable
@@ -47,11 +48,13 @@ async def poll(relais: Relais) -> None:
         print("Polling Telegram; Ctrl-C to stop.", file=sys.stderr)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, stopped.set)  # a service manager's stop
+        with contextlib.suppress(NotImplementedError):  # (Windows: Ctrl-C only)
+            loop.add_signal_handler(signal.SIGTERM, stopped.set)  # a service manager's stop
         try:
             await stopped.wait()  # or Ctrl-C, which cancels this wait
         finally:
-            loop.remove_signal_handler(signal.SIGTERM)
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal.SIGTERM)
             await application.updater.stop()
             await application.stop()
 
